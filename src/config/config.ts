@@ -1,0 +1,75 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { repoRoot } from './paths.ts';
+
+// Every setting in one schema, read once, frozen. Environment variables use the
+// SELFTUNE_ prefix; CLI flags (serve --port, --data-dir) override them.
+const configSchema = z.object({
+  host: z.string().default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  dataDir: z.string().default('data'),
+  /** Jobs that may train at the same time. */
+  maxConcurrentJobs: z.coerce.number().int().min(1).max(64).default(1),
+  /** Largest accepted upload, in bytes (OpenAI's limit is 512 MB). */
+  maxUploadBytes: z.coerce.number().int().min(1).default(512 * 1024 * 1024),
+  /** How long a claimed job stays ours without a heartbeat before another scheduler may recover it. */
+  leaseSeconds: z.coerce.number().min(1).default(30),
+  /** How often the running executor renews its lease and checks for cancel/pause. */
+  heartbeatSeconds: z.coerce.number().min(0.1).default(2),
+  /** How many times a job whose worker was lost is resumed before it fails. */
+  maxRecoveries: z.coerce.number().int().min(0).default(3),
+  /** Python interpreter that has the trainer's packages. */
+  python: z.string().default(resolve(repoRoot, '.venv/bin/python')),
+  /** Where a pre-built selftune-tiny lives (copied into the data dir instead of rebuilding it). */
+  demoModelCache: z.string().default(resolve(repoRoot, '.cache/models/selftune-tiny')),
+  /** API keys; while empty, any bearer token (or none) is accepted as org-default. */
+  apiKeys: z.string().default('').transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean)),
+  /** Serve fine-tune-results files base64-encoded, as OpenAI's API does. */
+  resultFilesBase64: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** Smallest training set accepted (OpenAI's documented minimum is 10). */
+  minTrainingExamples: z.coerce.number().int().min(1).default(10),
+  /** Tokens longer examples are cut to (from the end). */
+  maxSeqLen: z.coerce.number().int().min(16).default(2048),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ConfigInput = Partial<Record<keyof z.input<typeof configSchema>, string | number | undefined>>;
+
+const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
+  host: 'SELFTUNE_HOST',
+  port: 'PORT',
+  dataDir: 'SELFTUNE_DATA_DIR',
+  maxConcurrentJobs: 'SELFTUNE_MAX_CONCURRENT_JOBS',
+  maxUploadBytes: 'SELFTUNE_MAX_UPLOAD_BYTES',
+  leaseSeconds: 'SELFTUNE_LEASE_SECONDS',
+  heartbeatSeconds: 'SELFTUNE_HEARTBEAT_SECONDS',
+  maxRecoveries: 'SELFTUNE_MAX_RECOVERIES',
+  python: 'SELFTUNE_PYTHON',
+  demoModelCache: 'SELFTUNE_DEMO_MODEL_CACHE',
+  apiKeys: 'SELFTUNE_API_KEYS',
+  resultFilesBase64: 'SELFTUNE_RESULT_FILES_BASE64',
+  minTrainingExamples: 'SELFTUNE_MIN_TRAINING_EXAMPLES',
+  maxSeqLen: 'SELFTUNE_MAX_SEQ_LEN',
+  logLevel: 'SELFTUNE_LOG_LEVEL',
+};
+
+export const CONFIG_ENV_NAMES: Readonly<typeof ENV_NAMES> = ENV_NAMES;
+
+/** Environment first, then explicit overrides; lists every invalid setting at once. */
+export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    if (env[name] !== undefined && env[name] !== '') raw[key] = env[name];
+  }
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) raw[key] = value;
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const key = String(i.path[0]) as keyof typeof ENV_NAMES;
+      return `  ${ENV_NAMES[key] ?? key}: ${i.message}`;
+    });
+    throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  return Object.freeze({ ...parsed.data, dataDir: resolve(parsed.data.dataDir) });
+}

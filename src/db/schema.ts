@@ -1,0 +1,118 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// The rows selftune stores. Times are integer milliseconds since the epoch
+// (each API renders its own unit); JSON columns hold text in SQLite and are
+// parsed by the repositories, so both backends see the same shapes.
+
+type Json = string;
+
+export interface FilesTable {
+  id: string; // uuid; OpenAI shows `file-<base62>`
+  org_id: string;
+  filename: string;
+  purpose: string; // fine-tune | fine-tune-results | batch | …
+  bytes: number;
+  created_at: number;
+  expires_at: number | null;
+  status: string; // processed | error
+  status_details: string | null; // why a file is in error
+  blob_key: string; // path below <data>/files
+  num_lines: number | null;
+  sample_type: string; // instruct | pretrain | classifier | results (Mistral's file object)
+  source: string; // upload | job | repository
+  mimetype: string | null;
+  sha256: string;
+  visibility: string | null;
+  job_id: string | null; // the job that produced a result file
+}
+
+export interface JobsTable {
+  id: string; // uuid; OpenAI shows `ftjob-<base62>`
+  org_id: string;
+  created_via: string; // openai | mistral: decides the model-name scheme
+  created_by: string | null; // api key fingerprint, for Mistral's created_by_me
+  job_type: string; // completion | classifier
+  status: string; // see jobs/job-status.ts
+  model: string; // base model as requested
+  training_files: Json; // [{file_id, weight}]
+  validation_files: Json; // [file_id]
+  method_type: string; // supervised | dpo | reinforcement
+  hyperparameters: Json; // as requested; "auto" allowed
+  resolved_hyperparameters: Json | null; // the numbers training uses, set once it starts
+  suffix: string | null;
+  seed: number;
+  metadata: Json | null; // user metadata (OpenAI)
+  integrations: Json; // [{type:'wandb', wandb:{…}}]
+  auto_start: number; // 0/1: Mistral jobs may wait in `validated` for /start
+  options: Json; // dialect extras: invalid_sample_skip_percentage, repositories, classifier_targets
+  fine_tuned_model: string | null;
+  result_files: Json; // [file uuid]
+  trained_tokens: number | null;
+  error: Json | null; // {code, message, param}
+  stats: Json; // measured facts: examples, tokens, throughput, phase timings
+  total_steps: number | null;
+  current_step: number;
+  estimated_finish: number | null;
+  control: string | null; // pause | cancel, asked of the running worker
+  locked_by: string | null; // scheduler instance that holds the lease
+  lease_expires_at: number | null;
+  recoveries: number; // times a lost worker's job was resumed
+  created_at: number;
+  modified_at: number;
+  queued_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface JobEventsTable {
+  seq: Generated<number>; // insertion order; lists page on it
+  id: string; // uuid; OpenAI shows `ftevent-<base62>`
+  job_id: string;
+  created_at: number;
+  level: string; // info | warn | error
+  type: string; // message | metrics
+  message: string;
+  data: Json | null;
+  status: string | null; // set when the event records a status change
+}
+
+export interface CheckpointsTable {
+  id: string; // uuid; OpenAI shows `ftckpt_<base62>`
+  job_id: string;
+  step: number;
+  created_at: number;
+  path: string; // below <data>
+  metrics: Json;
+  model_id: string; // the model name it is served as
+}
+
+export interface ModelsTable {
+  id: string; // the model name, `ft:…`
+  org_id: string;
+  job_id: string;
+  checkpoint_id: string | null; // set for `…:ckpt-step-N` models
+  base_model: string;
+  model_type: string; // completion | classifier
+  training_mode: string; // full | lora
+  path: string; // below <data>
+  created_at: number;
+  name: string | null;
+  description: string | null;
+  archived: ColumnType<number, number | undefined, number>;
+}
+
+export interface Database {
+  files: FilesTable;
+  jobs: JobsTable;
+  job_events: JobEventsTable;
+  checkpoints: CheckpointsTable;
+  models: ModelsTable;
+}
+
+export type FileRow = Selectable<FilesTable>;
+export type JobRow = Selectable<JobsTable>;
+export type NewJobRow = Insertable<JobsTable>;
+export type JobUpdate = Updateable<JobsTable>;
+export type JobEventRow = Selectable<JobEventsTable>;
+export type CheckpointRow = Selectable<CheckpointsTable>;
+export type ModelRow = Selectable<ModelsTable>;

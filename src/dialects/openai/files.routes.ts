@@ -1,0 +1,81 @@
+import { rm } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { invalidRequest } from '../../errors/app-error.ts';
+import { parseOrThrow } from '../../errors/zod-errors.ts';
+import { UPLOAD_PURPOSES } from '../../files/file-record.ts';
+import type { StagedUpload } from '../../files/files.service.ts';
+import { stageUpload } from '../../files/upload-stream.ts';
+import { parseRecordId } from '../../ids/ids.ts';
+import type { AppContext } from '../../server/context.ts';
+import { toWireFile } from './mappers.ts';
+import { cursorPage } from './pagination.ts';
+
+const uploadFields = z.strictObject({
+  purpose: z.enum(UPLOAD_PURPOSES),
+  'expires_after[anchor]': z.literal('created_at').optional(),
+  'expires_after[seconds]': z.coerce.number().int().min(3600).max(2592000).optional(),
+});
+
+const listQuery = z.object({
+  purpose: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(10000).default(10000),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  after: z.string().optional(),
+});
+
+export function openAiFilesRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.post('/files', async (request) => {
+    if (!request.isMultipart()) throw invalidRequest('Uploads must be sent as multipart/form-data.', 'file', 'invalid_content_type');
+    const fields: Record<string, string> = {};
+    let staged: StagedUpload | null = null;
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          if (part.fieldname !== 'file' || staged) {
+            part.file.resume();
+            throw invalidRequest(`Unexpected file part '${part.fieldname}'; send exactly one part named 'file'.`, part.fieldname);
+          }
+          staged = await stageUpload(part.file, part.filename || 'file', ctx.stagingPath, ctx.config.maxUploadBytes, () => part.file.truncated);
+        } else {
+          fields[part.fieldname] = String(part.value);
+        }
+      }
+      if (!staged) throw invalidRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter');
+      const parsed = parseOrThrow(uploadFields, fields);
+      const file = await ctx.files.createFromUpload(request.caller.orgId, staged, {
+        purpose: parsed.purpose,
+        expiresAfterSeconds: parsed['expires_after[seconds]'],
+      });
+      staged = null;
+      return toWireFile(file);
+    } finally {
+      if (staged) await rm(staged.path, { force: true });
+    }
+  });
+
+  app.get('/files', async (request) => {
+    const q = parseOrThrow(listQuery, request.query);
+    const after = q.after ? (parseRecordId('file', q.after) ?? '00000000-0000-0000-0000-000000000000') : undefined;
+    const rows = await ctx.files.page({ orgId: request.caller.orgId, purpose: q.purpose, limit: q.limit, order: q.order, after });
+    return cursorPage(rows, q.limit, toWireFile, true);
+  });
+
+  app.get<{ Params: { id: string } }>('/files/:id', async (request) => {
+    return toWireFile(await ctx.files.get(request.caller.orgId, parseRecordId('file', request.params.id), request.params.id));
+  });
+
+  app.delete<{ Params: { id: string } }>('/files/:id', async (request) => {
+    const row = await ctx.files.delete(request.caller.orgId, parseRecordId('file', request.params.id), request.params.id);
+    return { id: toWireFile(row).id, object: 'file', deleted: true };
+  });
+
+  app.get<{ Params: { id: string } }>('/files/:id/content', async (request, reply) => {
+    const row = await ctx.files.get(request.caller.orgId, parseRecordId('file', request.params.id), request.params.id);
+    return reply
+      .type('application/octet-stream')
+      .header('content-length', Number(row.bytes))
+      .header('content-disposition', `attachment; filename="${row.filename.replace(/"/g, '')}"`)
+      .send(ctx.files.openContent(row));
+  });
+}

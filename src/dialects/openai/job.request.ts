@@ -1,0 +1,51 @@
+import { invalidRequest } from '../../errors/app-error.ts';
+import { parseRecordId } from '../../ids/ids.ts';
+import type { RequestedHyperparameters } from '../../jobs/job.ts';
+import type { CreateJobCommand } from '../../jobs/jobs.service.ts';
+import type { CreateJobRequest, SupervisedHyperparameters } from './job.schemas.ts';
+
+function fileId(id: string, param: string): string {
+  const uuid = parseRecordId('file', id);
+  if (!uuid) throw invalidRequest(`invalid ${param}: ${id}`, param, 'invalid_file');
+  return uuid;
+}
+
+/** The legacy top-level `hyperparameters` and `method.*.hyperparameters` mean the same; both may not disagree. */
+function pickHyperparameters(body: CreateJobRequest): SupervisedHyperparameters {
+  const legacy = body.hyperparameters ?? undefined;
+  const method = body.method?.supervised?.hyperparameters ?? body.method?.dpo?.hyperparameters;
+  if (legacy && method && JSON.stringify(legacy) !== JSON.stringify(method)) {
+    throw invalidRequest(
+      "Hyperparameters were given both in 'hyperparameters' and in 'method'; give them in 'method' only.",
+      'hyperparameters',
+      'conflicting_hyperparameters',
+    );
+  }
+  return method ?? legacy ?? {};
+}
+
+export function toCreateCommand(body: CreateJobRequest, orgId: string, createdBy: string | null): CreateJobCommand {
+  const hp = pickHyperparameters(body);
+  const hyperparameters: RequestedHyperparameters = {
+    n_epochs: hp.n_epochs ?? 'auto',
+    batch_size: hp.batch_size ?? 'auto',
+    learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto',
+  };
+  return {
+    orgId,
+    createdVia: 'openai',
+    createdBy,
+    jobType: 'completion',
+    model: body.model,
+    trainingFiles: [{ file_id: fileId(body.training_file, 'training_file'), weight: 1 }],
+    validationFiles: body.validation_file ? [fileId(body.validation_file, 'validation_file')] : [],
+    methodType: body.method?.type ?? 'supervised',
+    hyperparameters,
+    suffix: body.suffix ?? null,
+    seed: body.seed ?? null,
+    metadata: body.metadata ?? null,
+    integrations: body.integrations ?? [],
+    autoStart: true,
+    options: {},
+  };
+}

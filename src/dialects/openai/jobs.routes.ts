@@ -1,0 +1,62 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseOrThrow } from '../../errors/zod-errors.ts';
+import { parseRecordId } from '../../ids/ids.ts';
+import type { Job } from '../../jobs/job.ts';
+import type { AppContext } from '../../server/context.ts';
+import { createJobSchema, metadataSchema } from './job.schemas.ts';
+import { toCreateCommand } from './job.request.ts';
+import { toWireCheckpoint, toWireEvent, toWireJob } from './mappers.ts';
+import { cursorPage, cursorQuery } from './pagination.ts';
+
+type JobRequest = FastifyRequest<{ Params: { id: string } }>;
+
+/** `metadata[key]=value` pairs of the list query (the SDK encodes the map with brackets). */
+function metadataFilter(query: Record<string, unknown>): Record<string, string> | null | undefined {
+  if (query.metadata === 'null') return null;
+  const pairs = Object.entries(query).flatMap(([k, v]) => {
+    const m = /^metadata\[(.+)\]$/.exec(k);
+    return m ? [[m[1]!, String(v)] as const] : [];
+  });
+  return pairs.length ? parseOrThrow(metadataSchema, Object.fromEntries(pairs), 'metadata') : undefined;
+}
+
+export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
+  const load = (request: JobRequest): Promise<Job> =>
+    ctx.jobs.get(request.caller.orgId, parseRecordId('job', request.params.id), request.params.id);
+
+  app.post('/fine_tuning/jobs', async (request) => {
+    const body = parseOrThrow(createJobSchema, request.body ?? {});
+    return toWireJob(await ctx.jobs.create(toCreateCommand(body, request.caller.orgId, request.caller.keyFingerprint)));
+  });
+
+  app.get('/fine_tuning/jobs', async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const { after, limit } = parseOrThrow(cursorQuery(20, 100), { after: query.after, limit: query.limit });
+    const afterId = after ? (parseRecordId('job', after) ?? 'none') : undefined;
+    const jobs = await ctx.jobs.list({ orgId: request.caller.orgId, limit, after: afterId, metadata: metadataFilter(query) });
+    return cursorPage(jobs, limit, toWireJob, false);
+  });
+
+  app.get('/fine_tuning/jobs/:id', async (request: JobRequest) => toWireJob(await load(request)));
+
+  for (const action of ['cancel', 'pause', 'resume'] as const) {
+    app.post(`/fine_tuning/jobs/:id/${action}`, async (request: JobRequest) => {
+      const job = await load(request);
+      return toWireJob(await ctx.jobs[action](job.orgId, job.id));
+    });
+  }
+
+  app.get('/fine_tuning/jobs/:id/events', async (request: JobRequest) => {
+    const job = await load(request);
+    const { after, limit } = parseOrThrow(cursorQuery(20, 1000), request.query);
+    const afterId = after ? (parseRecordId('event', after) ?? 'none') : undefined;
+    return cursorPage(await ctx.events.page(job.id, limit, afterId), limit, toWireEvent, false);
+  });
+
+  app.get('/fine_tuning/jobs/:id/checkpoints', async (request: JobRequest) => {
+    const job = await load(request);
+    const { after, limit } = parseOrThrow(cursorQuery(10, 100), request.query);
+    const afterId = after ? (parseRecordId('checkpoint', after) ?? 'none') : undefined;
+    return cursorPage(await ctx.checkpoints.page(job.id, limit, afterId), limit, toWireCheckpoint, true);
+  });
+}

@@ -1,0 +1,179 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Store } from '../../db/backend.ts';
+import type { JobRow } from '../../db/schema.ts';
+import { type Job, jobFromRow } from '../../jobs/job.ts';
+import type { JobsService } from '../../jobs/jobs.service.ts';
+import { resolveHyperparameters } from '../../jobs/hyperparameters.ts';
+import { type ProgressDeps, TrainingProgress } from '../../jobs/training-progress.ts';
+import type { ModelCatalog, TrainableModel } from '../../models/model-catalog.ts';
+import { fineTunedModelName } from '../../models/model-names.ts';
+import { releaseLease, renewLease } from '../../queue/leases.ts';
+import type { TrainerSpec } from '../trainer-protocol.ts';
+import { TrainerProcess } from './trainer-process.ts';
+
+export interface LocalExecutorOptions {
+  python: string;
+  trainerDir: string;
+  runsDir: string;
+  leaseMs: number;
+  heartbeatMs: number;
+  maxSeqLen: number;
+}
+
+export interface ExecutorDeps extends ProgressDeps {
+  store: Store;
+  service: JobsService;
+  catalog: ModelCatalog;
+}
+
+/** A job being trained by a local trainer subprocess. */
+export interface RunningJob {
+  jobId: string;
+  /** Ask the trainer to act on a pause/cancel request stored on the job. */
+  poke(): void;
+  /** Server shutdown: checkpoint and hand the job back to the queue. */
+  shutdown(): Promise<void>;
+  done: Promise<void>;
+}
+
+/** Runs claimed jobs as trainer subprocesses on this machine. */
+export class LocalExecutor {
+  constructor(
+    private readonly deps: ExecutorDeps,
+    private readonly opts: LocalExecutorOptions,
+    private readonly owner: string,
+  ) {}
+
+  start(row: JobRow): RunningJob {
+    let trainer: TrainerProcess | null = null;
+    let shuttingDown = false;
+    const check = async () => {
+      const lease = await renewLease(this.deps.store.db, row.id, this.owner, this.opts.leaseMs, this.deps.clock.nowMs());
+      if (!lease) return trainer?.kill(); // another scheduler owns the job now
+      if (lease.control === 'cancel') trainer?.send({ command: 'cancel' });
+      if (lease.control === 'pause') trainer?.send({ command: 'pause' });
+    };
+    const done = this.run(row, (t) => (trainer = t), () => shuttingDown, check);
+    return {
+      jobId: row.id,
+      poke: () => void check().catch(() => {}),
+      shutdown: async () => {
+        shuttingDown = true;
+        trainer?.send({ command: 'pause' });
+        const killer = setTimeout(() => void trainer?.kill(), 15_000);
+        await done;
+        clearTimeout(killer);
+      },
+      done,
+    };
+  }
+
+  private async run(row: JobRow, attach: (t: TrainerProcess) => void, shuttingDown: () => boolean, heartbeat: () => Promise<void>) {
+    const { service, clock } = this.deps;
+    let job = jobFromRow(row);
+    try {
+      const model = await this.deps.catalog.trainable(job.orgId, job.model);
+      if (!model) {
+        await this.fail(job, 'base_model_not_found', `The base model ${job.model} is no longer in the models directory.`);
+        return;
+      }
+      job = await this.begin(job, model);
+      if (job.status !== 'running') return;
+      const runDir = join(this.opts.runsDir, job.id);
+      await mkdir(runDir, { recursive: true });
+      const specPath = join(runDir, 'spec.json');
+      await writeFile(specPath, JSON.stringify(await this.spec(job, model, runDir), null, 2));
+      const progress = new TrainingProgress(this.deps, job, model.root);
+      const trainer = new TrainerProcess({ python: this.opts.python, trainerDir: this.opts.trainerDir, specPath, onEvent: (e) => progress.apply(e) });
+      attach(trainer);
+      const timer = setInterval(() => void heartbeat().catch(() => {}), this.opts.heartbeatMs);
+      const exit = await trainer.exited.finally(() => clearInterval(timer));
+      job = progress.current;
+      const outcome = progress.outcome;
+      if (outcome?.kind === 'completed') {
+        const results = await progress.publishResults(outcome.path);
+        for (const message of results.checkpointMessages) await this.deps.events.add({ jobId: job.id, message, data: {} }, clock.nowMs());
+        await this.deps.events.add({ jobId: job.id, message: `New fine-tuned model created: ${results.modelId}`, data: {} }, clock.nowMs());
+        const timings = { ...job.stats.timings, finished: clock.nowMs() };
+        await service.moveTo(job, ['running', 'pausing', 'cancelling'], 'succeeded', {
+          fine_tuned_model: results.modelId,
+          result_files: JSON.stringify([results.resultFileId]),
+          trained_tokens: outcome.trainedTokens,
+          finished_at: clock.nowMs(),
+          estimated_finish: null,
+          control: null,
+          stats: JSON.stringify({ ...job.stats, timings }),
+        }, 'The job has successfully completed');
+      } else if (outcome?.kind === 'paused' && shuttingDown()) {
+        await service.moveTo(job, ['running', 'pausing'], 'queued', { queued_at: clock.nowMs(), control: null }, `The server is shutting down; the job will resume from step ${outcome.step}`, 'warn');
+      } else if (outcome?.kind === 'paused') {
+        await service.moveTo(job, ['pausing', 'running'], 'paused', { control: null, estimated_finish: null }, `Fine-tuning job paused at step ${outcome.step}`);
+      } else if (outcome?.kind === 'cancelled') {
+        await service.moveTo(job, ['cancelling', 'running', 'pausing'], 'cancelled', { control: null, finished_at: clock.nowMs(), estimated_finish: null }, `Fine-tuning job cancelled at step ${outcome.step}`);
+      } else if (outcome?.kind === 'failed') {
+        await this.fail(job, outcome.code, outcome.message);
+      } else if (!shuttingDown()) {
+        const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+        await this.fail(job, 'worker_crashed', `The training worker stopped unexpectedly (${how}). Last output:\n${exit.stderrTail}`);
+      }
+      // A worker killed during shutdown leaves the job running; the next start resumes it from its last checkpoint.
+    } catch (err) {
+      await this.fail(job, 'internal_error', `Training could not run: ${(err as Error).message}`).catch(() => {});
+    } finally {
+      await releaseLease(this.deps.store.db, job.id, this.owner);
+    }
+  }
+
+  /** queued → running, with hyperparameters resolved and the model name fixed (kept across resumes). */
+  private async begin(job: Job, model: TrainableModel): Promise<Job> {
+    const { clock } = this.deps;
+    const now = clock.nowMs();
+    const resolved = resolveHyperparameters(job.hyperparameters, { nExamples: job.stats.n_train_examples ?? 0, defaultSeqLen: this.opts.maxSeqLen });
+    const plannedModel = job.stats.planned_model ?? fineTunedModelName(model.root, job.orgId, job.suffix);
+    const firstStart = job.startedAt === null;
+    const timings = { ...job.stats.timings, [firstStart ? 'claimed' : `reclaimed_${job.recoveries}`]: now };
+    return this.deps.service.moveTo(job, ['queued'], 'running', {
+      started_at: job.startedAt ?? now,
+      resolved_hyperparameters: JSON.stringify({ ...resolved, training_mode: job.resolvedHyperparameters?.training_mode ?? null }),
+      stats: JSON.stringify({ ...job.stats, planned_model: plannedModel, timings }),
+    }, firstStart ? 'Fine-tuning job started' : 'Fine-tuning job resumed', 'info').catch(() => job);
+  }
+
+  private async spec(job: Job, model: TrainableModel, runDir: string): Promise<TrainerSpec> {
+    const r = job.resolvedHyperparameters!;
+    const filePath = async (id: string) => this.deps.files.blobPath(await this.deps.files.get(job.orgId, id));
+    return {
+      job_id: job.id,
+      base_model_path: model.path,
+      output_dir: runDir,
+      training_files: await Promise.all(job.trainingFiles.map(async (f) => ({ path: await filePath(f.file_id), weight: f.weight }))),
+      validation_files: await Promise.all(job.validationFiles.map(async (id) => ({ path: await filePath(id) }))),
+      n_epochs: r.training_steps ? null : r.n_epochs,
+      training_steps: r.training_steps,
+      batch_size: r.batch_size,
+      learning_rate_multiplier: r.learning_rate_multiplier,
+      learning_rate: r.learning_rate,
+      warmup_fraction: r.warmup_fraction,
+      lr_decay: job.createdVia === 'mistral' ? 'cosine' : 'linear',
+      weight_decay: r.weight_decay,
+      seed: job.seed,
+      max_seq_len: r.seq_len,
+      training_mode: 'auto',
+      lora: { r: 8, alpha: 16, dropout: 0.05, target_modules: 'all-linear' },
+      eval_every: 0,
+      keep_checkpoints: 3,
+      resume: true,
+    };
+  }
+
+  private async fail(job: Job, code: string, message: string) {
+    const error = { code, message, param: null };
+    await this.deps.service.moveTo(job, ['queued', 'running', 'pausing', 'cancelling'], 'failed', {
+      error: JSON.stringify(error),
+      finished_at: this.deps.clock.nowMs(),
+      estimated_finish: null,
+      control: null,
+    }, message, 'error');
+  }
+}

@@ -1,0 +1,87 @@
+// The runner protocol between the server and the Python trainer: one JSON
+// object per line on the trainer's stdout, one command per line on its stdin.
+// (trainer/selftune_trainer/protocol.py is the other side.)
+
+export interface StepMetrics {
+  step: number;
+  train_loss: number;
+  train_mean_token_accuracy: number;
+  valid_loss?: number;
+  valid_mean_token_accuracy?: number;
+  full_valid_loss?: number;
+  full_valid_mean_token_accuracy?: number;
+}
+
+export type TrainerEvent =
+  | { event: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | {
+      event: 'started';
+      device: string;
+      dtype: string;
+      training_mode: 'full' | 'lora';
+      parameters: number;
+      trainable_parameters: number;
+      n_train_examples: number;
+      n_valid_examples: number;
+      steps_per_epoch: number;
+      total_steps: number;
+      n_epochs: number;
+      batch_size: number;
+      learning_rate: number;
+      resumed_from_step: number;
+      train_tokens_per_epoch: number;
+    }
+  | (StepMetrics & {
+      event: 'step';
+      total_steps: number;
+      epoch: number;
+      step_tokens: number;
+      trained_tokens: number;
+      tokens_per_second: number;
+      elapsed_seconds: number;
+    })
+  | { event: 'checkpoint'; step: number; epoch: number; path: string; metrics: StepMetrics }
+  | { event: 'checkpoint_removed'; step: number }
+  | { event: 'paused'; step: number; path: string }
+  | { event: 'cancelled'; step: number }
+  | { event: 'completed'; step: number; trained_tokens: number; path: string }
+  | { event: 'failed'; code: string; message: string };
+
+export type TrainerCommand = { command: 'pause' } | { command: 'cancel' };
+
+/** Parses one stdout line; anything that is not a protocol event is returned as plain log text. */
+export function parseTrainerLine(line: string): TrainerEvent | null {
+  const text = line.trim();
+  if (!text) return null;
+  try {
+    const value = JSON.parse(text) as { event?: unknown };
+    if (value && typeof value === 'object' && typeof value.event === 'string') return value as TrainerEvent;
+  } catch {
+    // fall through: stray output from a library
+  }
+  return { event: 'log', level: 'info', message: text.slice(0, 2000) };
+}
+
+/** What the server hands the trainer (written as spec.json in the run directory). */
+export interface TrainerSpec {
+  job_id: string;
+  base_model_path: string;
+  output_dir: string;
+  training_files: Array<{ path: string; weight: number }>;
+  validation_files: Array<{ path: string }>;
+  n_epochs: number | null;
+  training_steps: number | null;
+  batch_size: number;
+  learning_rate_multiplier: number;
+  learning_rate: number | null;
+  warmup_fraction: number;
+  lr_decay: 'linear' | 'cosine' | 'constant';
+  weight_decay: number;
+  seed: number;
+  max_seq_len: number;
+  training_mode: 'auto' | 'full' | 'lora';
+  lora: { r: number; alpha: number; dropout: number; target_modules: string };
+  eval_every: number;
+  keep_checkpoints: number;
+  resume: boolean;
+}

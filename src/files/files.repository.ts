@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely';
+import type { Database, FileRow } from '../db/schema.ts';
+
+export interface FileListQuery {
+  orgId: string;
+  purpose?: string | undefined;
+  limit: number;
+  order: 'asc' | 'desc';
+  /** Cursor: the id of the last file of the previous page. */
+  after?: string | undefined;
+}
+
+export class FilesRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: FileRow): Promise<void> {
+    await this.db.insertInto('files').values(row).execute();
+  }
+
+  find(orgId: string, id: string): Promise<FileRow | undefined> {
+    return this.db.selectFrom('files').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Lists one page (plus one row, so the caller knows whether there are more). */
+  async page(q: FileListQuery): Promise<FileRow[]> {
+    let query = this.db.selectFrom('files').selectAll().where('org_id', '=', q.orgId);
+    if (q.purpose) query = query.where('purpose', '=', q.purpose);
+    if (q.after) {
+      const cursor = await this.find(q.orgId, q.after);
+      if (!cursor) return []; // an unknown cursor is past the end
+      const op = q.order === 'desc' ? '<' : '>';
+      // (created_at, id) orders files uploaded within the same millisecond too.
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', op, cursor.created_at),
+          eb.and([eb('created_at', '=', cursor.created_at), eb('id', op, cursor.id)]),
+        ]),
+      );
+    }
+    return query.orderBy('created_at', q.order).orderBy('id', q.order).limit(q.limit + 1).execute();
+  }
+
+  async delete(orgId: string, id: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('files').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return res.numDeletedRows > 0n;
+  }
+}

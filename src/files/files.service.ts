@@ -1,0 +1,142 @@
+import { rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { DiskBlobs } from '../blobs/disk-blobs.ts';
+import type { FileRow } from '../db/schema.ts';
+import { checkJsonlUpload } from '../datasets/index.ts';
+import { invalidRequest, notFound } from '../errors/app-error.ts';
+import type { Clock } from '../ids/clock.ts';
+import { newUuid } from '../ids/ids.ts';
+import { RESULTS_PURPOSE } from './file-record.ts';
+import type { FileListQuery, FilesRepository } from './files.repository.ts';
+
+/** An upload already streamed to the staging area. */
+export interface StagedUpload {
+  path: string;
+  filename: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface UploadOptions {
+  purpose: string;
+  expiresAfterSeconds?: number | undefined;
+  visibility?: string | undefined;
+}
+
+export class FilesService {
+  constructor(
+    private readonly repo: FilesRepository,
+    private readonly blobs: DiskBlobs,
+    private readonly clock: Clock,
+    /** Asked before a file is deleted; returns why it may not be, or null. */
+    private readonly deletionGuard: (orgId: string, fileId: string) => Promise<string | null> = async () => null,
+  ) {}
+
+  /** Checks a staged upload and stores it; a rejected upload leaves nothing behind. */
+  async createFromUpload(orgId: string, staged: StagedUpload, opts: UploadOptions): Promise<FileRow> {
+    try {
+      const { numLines, sampleType } = await this.checkContent(staged, opts.purpose);
+      const id = newUuid();
+      const now = this.clock.nowMs();
+      const row: FileRow = {
+        id,
+        org_id: orgId,
+        filename: staged.filename,
+        purpose: opts.purpose,
+        bytes: staged.bytes,
+        created_at: now,
+        expires_at: opts.expiresAfterSeconds ? now + opts.expiresAfterSeconds * 1000 : null,
+        status: 'processed',
+        status_details: null,
+        blob_key: id,
+        num_lines: numLines,
+        sample_type: sampleType,
+        source: 'upload',
+        mimetype: opts.purpose === 'fine-tune' ? 'application/jsonl' : null,
+        sha256: staged.sha256,
+        visibility: opts.visibility ?? null,
+        job_id: null,
+      };
+      await this.blobs.commit(staged.path, row.blob_key);
+      try {
+        await this.repo.insert(row);
+      } catch (err) {
+        await this.blobs.remove(row.blob_key);
+        throw err;
+      }
+      return row;
+    } finally {
+      await rm(staged.path, { force: true }); // gone already when committed
+    }
+  }
+
+  private async checkContent(staged: StagedUpload, purpose: string) {
+    if (staged.bytes === 0) throw invalidRequest('The uploaded file is empty.', 'file', 'empty_file');
+    if (purpose !== 'fine-tune') return { numLines: null, sampleType: 'other' };
+    if (!staged.filename.toLowerCase().endsWith('.jsonl')) {
+      throw invalidRequest(
+        `Invalid file format for Fine-Tuning API. Must be .jsonl (got '${staged.filename}').`,
+        'file',
+        'invalid_file_format',
+      );
+    }
+    const check = await checkJsonlUpload(staged.path);
+    if (!check.ok) throw invalidRequest(check.message, 'file', check.code);
+    return { numLines: check.lines, sampleType: check.sampleType };
+  }
+
+  /** Stores a file the server produced itself (a job's result file). */
+  async createGenerated(orgId: string, jobId: string, filename: string, content: Buffer): Promise<FileRow> {
+    const id = newUuid();
+    const row: FileRow = {
+      id,
+      org_id: orgId,
+      filename,
+      purpose: RESULTS_PURPOSE,
+      bytes: content.length,
+      created_at: this.clock.nowMs(),
+      expires_at: null,
+      status: 'processed',
+      status_details: null,
+      blob_key: id,
+      num_lines: null,
+      sample_type: 'results',
+      source: 'job',
+      mimetype: 'text/csv',
+      sha256: '',
+      visibility: null,
+      job_id: jobId,
+    };
+    await this.blobs.put(row.blob_key, content);
+    await this.repo.insert(row);
+    return row;
+  }
+
+  /** `shownAs` is the id as the client sent it, for the error message. */
+  async get(orgId: string, id: string | null, shownAs: string | null = id): Promise<FileRow> {
+    const row = id ? await this.repo.find(orgId, id) : undefined;
+    if (!row) throw notFound(`No such File object: ${shownAs}`, 'id');
+    return row;
+  }
+
+  page(q: FileListQuery): Promise<FileRow[]> {
+    return this.repo.page(q);
+  }
+
+  openContent(row: FileRow): Readable {
+    return this.blobs.read(row.blob_key);
+  }
+
+  blobPath(row: FileRow): string {
+    return this.blobs.pathOf(row.blob_key);
+  }
+
+  async delete(orgId: string, id: string | null, shownAs: string | null = id): Promise<FileRow> {
+    const row = await this.get(orgId, id, shownAs);
+    const refusal = await this.deletionGuard(orgId, row.id);
+    if (refusal) throw invalidRequest(refusal, 'id', 'file_in_use');
+    await this.repo.delete(orgId, row.id);
+    await this.blobs.remove(row.blob_key);
+    return row;
+  }
+}

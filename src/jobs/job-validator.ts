@@ -1,0 +1,77 @@
+import { datasetError, validateDataset } from '../datasets/index.ts';
+import type { FilesService } from '../files/files.service.ts';
+import type { Clock } from '../ids/clock.ts';
+import type { Job, JobError } from './job.ts';
+import type { JobsRepository } from './jobs.repository.ts';
+import type { JobsService } from './jobs.service.ts';
+
+export interface ValidatorOptions {
+  minTrainingExamples: number;
+  /** How many bad lines a job error names before "and N more". */
+  shownIssues: number;
+}
+
+/** The `validating` phase: every file of a job is read once, line by line, before it may queue. */
+export class JobValidator {
+  constructor(
+    private readonly service: JobsService,
+    private readonly jobs: JobsRepository,
+    private readonly files: FilesService,
+    private readonly clock: Clock,
+    private readonly opts: ValidatorOptions,
+  ) {}
+
+  async validate(job: Job): Promise<Job> {
+    const started = this.clock.nowMs();
+    let nTrain = 0;
+    let nValid = 0;
+    let error: JobError | null = null;
+    const expect = job.jobType === 'classifier' ? 'classifier' : 'supervised';
+    for (const ref of job.trainingFiles) {
+      const checked = await this.check(job, ref.file_id, 'training_file', expect, 1);
+      nTrain += checked.examples;
+      error ??= checked.error;
+    }
+    if (!error && nTrain < this.opts.minTrainingExamples) {
+      error = {
+        code: 'invalid_n_examples',
+        message: `Training file has ${nTrain} example(s), but must have at least ${this.opts.minTrainingExamples} examples`,
+        param: 'training_file',
+      };
+    }
+    for (const id of job.validationFiles) {
+      if (error) break;
+      const checked = await this.check(job, id, 'validation_file', expect, 1);
+      nValid += checked.examples;
+      error = checked.error;
+    }
+    const timings = { ...job.stats.timings, validation_started: started, validation_finished: this.clock.nowMs() };
+    const stats = JSON.stringify({ ...job.stats, n_train_examples: nTrain, n_valid_examples: nValid, timings });
+    if (error) {
+      return this.service.moveTo(
+        job,
+        ['validating'],
+        'failed_validation',
+        { error: JSON.stringify(error), stats, finished_at: this.clock.nowMs() },
+        error.message,
+        'error',
+      );
+    }
+    if (!job.autoStart) {
+      return this.service.moveTo(job, ['validating'], 'validated', { stats }, 'Files validated; the job waits for a start request');
+    }
+    return this.service.moveTo(job, ['validating'], 'queued', { stats, queued_at: this.clock.nowMs() }, 'Files validated, moving job to queued state');
+  }
+
+  private async check(job: Job, fileId: string, param: 'training_file' | 'validation_file', expect: 'supervised' | 'classifier', minExamples: number) {
+    let path: string;
+    try {
+      path = this.files.blobPath(await this.files.get(job.orgId, fileId));
+    } catch {
+      return { examples: 0, error: { code: 'file_not_found', message: `The ${param.replace('_', ' ')} ${fileId} was deleted before the job could use it.`, param } };
+    }
+    const report = await validateDataset(path, { expect, minExamples, fileRole: param });
+    const error = datasetError(report, { fileId, param, minExamples, shownIssues: this.opts.shownIssues });
+    return { examples: report.examples, error };
+  }
+}

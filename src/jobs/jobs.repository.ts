@@ -1,0 +1,97 @@
+import type { Kysely } from 'kysely';
+import type { Database, JobRow, JobUpdate, NewJobRow } from '../db/schema.ts';
+import { type Job, jobFromRow } from './job.ts';
+
+export interface JobListQuery {
+  orgId: string;
+  limit: number;
+  /** Cursor: the id of the last job of the previous page (lists are newest first). */
+  after?: string | undefined;
+  /** Every pair must match; `null` selects jobs without metadata. */
+  metadata?: Record<string, string> | null | undefined;
+  status?: string[] | undefined;
+  offset?: number | undefined;
+}
+
+export class JobsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: NewJobRow): Promise<void> {
+    await this.db.insertInto('jobs').values(row).execute();
+  }
+
+  async find(orgId: string, id: string): Promise<Job | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return row && jobFromRow(row);
+  }
+
+  async findAnyOrg(id: string): Promise<Job | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && jobFromRow(row);
+  }
+
+  /** Applies `changes` (always bumping modified_at); returns the job as it now is. */
+  async update(id: string, changes: JobUpdate, nowMs: number): Promise<Job> {
+    const row = await this.db
+      .updateTable('jobs')
+      .set({ ...changes, modified_at: nowMs })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return jobFromRow(row);
+  }
+
+  /** Updates only if the job is still in one of `from`; undefined when it was not. */
+  async transition(id: string, from: readonly string[], changes: JobUpdate, nowMs: number): Promise<Job | undefined> {
+    const row = await this.db
+      .updateTable('jobs')
+      .set({ ...changes, modified_at: nowMs })
+      .where('id', '=', id)
+      .where('status', 'in', from)
+      .returningAll()
+      .executeTakeFirst();
+    return row && jobFromRow(row);
+  }
+
+  async page(q: JobListQuery): Promise<Job[]> {
+    let query = this.db.selectFrom('jobs').selectAll().where('org_id', '=', q.orgId);
+    if (q.status?.length) query = query.where('status', 'in', q.status);
+    if (q.metadata === null) query = query.where('metadata', 'is', null);
+    if (q.after) {
+      const cursor = await this.db.selectFrom('jobs').select(['created_at', 'id']).where('id', '=', q.after).executeTakeFirst();
+      if (!cursor) return [];
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', cursor.created_at),
+          eb.and([eb('created_at', '=', cursor.created_at), eb('id', '<', cursor.id)]),
+        ]),
+      );
+    }
+    query = query.orderBy('created_at', 'desc').orderBy('id', 'desc');
+    const wanted = q.metadata ? Object.entries(q.metadata) : [];
+    if (wanted.length === 0) {
+      return (await query.limit(q.limit + 1).offset(q.offset ?? 0).execute()).map(jobFromRow);
+    }
+    // Metadata is a small JSON map; filtering it in code keeps one query for both backends.
+    const out: Job[] = [];
+    for await (const row of query.stream(200)) {
+      const job = jobFromRow(row as JobRow);
+      if (wanted.every(([k, v]) => job.metadata?.[k] === v)) out.push(job);
+      if (out.length > q.limit) break;
+    }
+    return out;
+  }
+
+  /** Jobs that use a file while they may still need it. */
+  async activeJobsUsingFile(orgId: string, fileId: string, activeStatuses: readonly string[]): Promise<Job[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('status', 'in', activeStatuses)
+      .execute();
+    return rows
+      .map(jobFromRow)
+      .filter((j) => j.trainingFiles.some((f) => f.file_id === fileId) || j.validationFiles.includes(fileId));
+  }
+}

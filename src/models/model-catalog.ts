@@ -1,0 +1,81 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ModelRow } from '../db/schema.ts';
+import { invalidRequest, notFound } from '../errors/app-error.ts';
+import type { BaseModel, BaseModels } from './base-models.ts';
+import type { ModelsRepository } from './models.repository.ts';
+
+/** Any model a client can name: a base model from the models folder, or one selftune trained. */
+export type CatalogModel =
+  | { kind: 'base'; id: string; created: number; base: BaseModel }
+  | { kind: 'fine-tuned' | 'checkpoint'; id: string; created: number; row: ModelRow };
+
+export interface TrainableModel {
+  /** Directory holding full Hugging Face weights to start from. */
+  path: string;
+  /** The base model at the root of the lineage, used in the new model's name. */
+  root: string;
+}
+
+export class ModelCatalog {
+  constructor(
+    private readonly bases: BaseModels,
+    private readonly repo: ModelsRepository,
+    private readonly dataDir: string,
+  ) {}
+
+  async list(orgId: string): Promise<CatalogModel[]> {
+    const [bases, rows] = await Promise.all([this.bases.list(), this.repo.list(orgId)]);
+    return [
+      ...bases.map((base): CatalogModel => ({ kind: 'base', id: base.id, created: base.created, base })),
+      ...rows.map(fromRow),
+    ];
+  }
+
+  async get(orgId: string, id: string): Promise<CatalogModel | undefined> {
+    const base = await this.bases.get(id);
+    if (base) return { kind: 'base', id, created: base.created, base };
+    const row = await this.repo.find(orgId, id);
+    return row && fromRow(row);
+  }
+
+  async require(orgId: string, id: string): Promise<CatalogModel> {
+    const model = await this.get(orgId, id);
+    if (!model) throw notFound(`The model '${id}' does not exist`, 'model', 'model_not_found');
+    return model;
+  }
+
+  /** Base models, and fine-tuned models saved with full weights (continued fine-tuning). */
+  async trainable(orgId: string, id: string): Promise<TrainableModel | undefined> {
+    const model = await this.get(orgId, id);
+    if (!model) return undefined;
+    if (model.kind === 'base') return { path: model.base.path, root: model.id };
+    if (model.row.training_mode !== 'full' || model.row.model_type !== 'completion') return undefined;
+    return { path: join(this.dataDir, model.row.path), root: model.row.base_model };
+  }
+
+  async delete(orgId: string, id: string): Promise<void> {
+    const model = await this.require(orgId, id);
+    if (model.kind === 'base') {
+      throw invalidRequest(`The model '${id}' is a base model; remove its folder from the models directory instead.`, 'model', 'model_not_deletable');
+    }
+    await this.repo.delete(orgId, id);
+    // A checkpoint model's files belong to the job's checkpoint list; a final model's weights go.
+    if (model.kind === 'fine-tuned') await rm(join(this.dataDir, model.row.path), { recursive: true, force: true });
+  }
+
+  insert(row: ModelRow): Promise<void> {
+    return this.repo.insert(row);
+  }
+
+  removeCheckpointModel(checkpointId: string): Promise<void> {
+    return this.repo.deleteByCheckpoint(checkpointId);
+  }
+}
+
+const fromRow = (row: ModelRow): CatalogModel => ({
+  kind: row.checkpoint_id ? 'checkpoint' : 'fine-tuned',
+  id: row.id,
+  created: Number(row.created_at),
+  row,
+});

@@ -1,0 +1,66 @@
+import { hostname } from 'node:os';
+import { DiskBlobs } from '../blobs/disk-blobs.ts';
+import { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
+import type { Config } from '../config/config.ts';
+import { type DataPaths, trainerDir } from '../config/paths.ts';
+import type { Store } from '../db/backend.ts';
+import { EventsRepository } from '../events/events.repository.ts';
+import { LocalExecutor } from '../executors/local/local-executor.ts';
+import { FilesRepository } from '../files/files.repository.ts';
+import { FilesService } from '../files/files.service.ts';
+import { type Clock, systemClock } from '../ids/clock.ts';
+import { randomBase62 } from '../ids/ids.ts';
+import { JobSignals } from '../jobs/job-signals.ts';
+import { ACTIVE_WORKER_STATUSES } from '../jobs/job-status.ts';
+import { JobValidator } from '../jobs/job-validator.ts';
+import { JobsRepository } from '../jobs/jobs.repository.ts';
+import { JobsService } from '../jobs/jobs.service.ts';
+import { BaseModels } from '../models/base-models.ts';
+import { ModelCatalog } from '../models/model-catalog.ts';
+import { ModelsRepository } from '../models/models.repository.ts';
+import { Scheduler } from '../queue/scheduler.ts';
+import { toOpenAiId } from '../ids/ids.ts';
+import type { AppContext } from './context.ts';
+
+/** Statuses in which a job still needs its files. */
+const NEEDS_FILES = ['validating', 'validated', 'queued', 'paused', ...ACTIVE_WORKER_STATUSES];
+
+/** Builds every service from the config, store and paths; the one place that knows how pieces connect. */
+export function buildContainer(config: Config, store: Store, paths: DataPaths, clock: Clock = systemClock) {
+  const owner = `${hostname()}:${process.pid}:${randomBase62(6)}`;
+  const signals = new JobSignals();
+  const blobs = new DiskBlobs(paths.files, paths.uploads);
+  const jobsRepo = new JobsRepository(store.db);
+  const filesRepo = new FilesRepository(store.db);
+  const events = new EventsRepository(store.db);
+  const checkpoints = new CheckpointsRepository(store.db);
+  const catalog = new ModelCatalog(new BaseModels(paths.models), new ModelsRepository(store.db), config.dataDir);
+  const files = new FilesService(filesRepo, blobs, clock, async (orgId, fileId) => {
+    const users = await jobsRepo.activeJobsUsingFile(orgId, fileId, NEEDS_FILES);
+    return users.length ? `File is in use by fine-tuning job ${toOpenAiId('job', users[0]!.id)} (status ${users[0]!.status}); delete it once the job has finished.` : null;
+  });
+  const jobs = new JobsService(jobsRepo, events, filesRepo, catalog, signals, clock);
+  const validator = new JobValidator(jobs, jobsRepo, files, clock, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
+  const executor = new LocalExecutor(
+    { store, service: jobs, catalog, jobs: jobsRepo, events, checkpoints, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
+    {
+      python: config.python,
+      trainerDir,
+      runsDir: paths.runs,
+      leaseMs: config.leaseSeconds * 1000,
+      heartbeatMs: config.heartbeatSeconds * 1000,
+      maxSeqLen: config.maxSeqLen,
+    },
+    owner,
+  );
+  const scheduler = new Scheduler(store, jobs, validator, executor, signals, clock, {
+    owner,
+    maxConcurrentJobs: config.maxConcurrentJobs,
+    leaseMs: config.leaseSeconds * 1000,
+    pollMs: 1000,
+    maxRecoveries: config.maxRecoveries,
+    soleScheduler: store.profile.name === 'sqlite',
+  });
+  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, stagingPath: (name) => blobs.stagingPath(name) };
+  return { ctx, blobs, scheduler, signals };
+}

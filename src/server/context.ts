@@ -1,0 +1,33 @@
+import type { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
+import type { Config } from '../config/config.ts';
+import type { EventsRepository } from '../events/events.repository.ts';
+import type { FilesService } from '../files/files.service.ts';
+import type { Clock } from '../ids/clock.ts';
+import type { JobsService } from '../jobs/jobs.service.ts';
+import type { ModelCatalog } from '../models/model-catalog.ts';
+
+/** What the HTTP layer may use; routes reach the domain only through this. */
+export interface AppContext {
+  config: Config;
+  clock: Clock;
+  files: FilesService;
+  jobs: JobsService;
+  events: EventsRepository;
+  checkpoints: CheckpointsRepository;
+  catalog: ModelCatalog;
+  /** Staging path for an upload in flight. */
+  stagingPath(name: string): string;
+}
+
+/** Who is calling: every record belongs to an organization. */
+export interface Caller {
+  orgId: string;
+  /** A fingerprint of the API key, so "created by me" can be answered without storing keys. */
+  keyFingerprint: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+}

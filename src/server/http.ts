@@ -1,0 +1,43 @@
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { openAiPlugin } from '../dialects/openai/openai.plugin.ts';
+import { newRequestId } from '../ids/ids.ts';
+import type { AppContext } from './context.ts';
+
+export interface Health {
+  ready: boolean;
+  problem: string | null;
+  activeJobs: () => number;
+}
+
+/** The HTTP surface: both dialects, health, and the plumbing they share. */
+export async function buildHttp(ctx: AppContext, health: Health): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel },
+    disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace',
+    bodyLimit: 8 * 1024 * 1024,
+    genReqId: () => newRequestId(),
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  // SDKs POST cancel/pause/resume with a JSON content type and no body; an empty body is an empty request.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(Object.assign(err as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+    }
+  });
+  await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 1, fields: 20 } });
+
+  app.get('/health', async (_request, reply) => {
+    const body = { status: health.ready ? 'ok' : health.problem ? 'error' : 'starting', problem: health.problem, active_jobs: health.activeJobs() };
+    return reply.status(health.ready ? 200 : 503).send(body);
+  });
+  await app.register(openAiPlugin(ctx), { prefix: '/v1' });
+  return app;
+}

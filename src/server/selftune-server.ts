@@ -1,0 +1,66 @@
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.ts';
+import { dataPaths, trainerDir } from '../config/paths.ts';
+import { openSqlite } from '../db/backend.ts';
+import { migrate } from '../db/migrate.ts';
+import { checkTrainerEnvironment, ensureDemoModel } from '../models/demo-model.ts';
+import { buildContainer } from './container.ts';
+import type { AppContext } from './context.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { buildHttp, type Health } from './http.ts';
+
+export interface SelftuneServer {
+  app: FastifyInstance;
+  ctx: AppContext;
+  /** Resolves once jobs can be accepted and run (/health answers 200 from then on). */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the data directory and starts everything. The HTTP server can listen
+ * at once; training waits until the trainer's environment and the demo model
+ * are checked, which /health reports.
+ */
+export async function createServer(config: Config): Promise<SelftuneServer> {
+  const paths = dataPaths(config.dataDir);
+  await mkdir(config.dataDir, { recursive: true });
+  const unlock = lockDataDir(config.dataDir);
+  const store = openSqlite(paths.database);
+  await migrate(store);
+  const { ctx, blobs, scheduler } = buildContainer(config, store, paths);
+  await blobs.init();
+  await mkdir(paths.runs, { recursive: true });
+  const health: Health = { ready: false, problem: null, activeJobs: () => scheduler.activeJobs };
+  const app = await buildHttp(ctx, health);
+
+  const ready = (async () => {
+    await Promise.all([
+      ensureDemoModel(paths.models, config.demoModelCache, config.python, trainerDir),
+      checkTrainerEnvironment(config.python, trainerDir),
+    ]);
+    await scheduler.start();
+    health.ready = true;
+  })();
+  ready.catch((err: Error) => {
+    health.problem = `The trainer is not usable: ${err.message}`;
+    app.log.error(health.problem);
+  });
+
+  let closed = false;
+  return {
+    app,
+    ctx,
+    ready,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await ready.catch(() => {});
+      await scheduler.stop();
+      await app.close();
+      await store.close();
+      unlock();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { allEvents, isFinished, sleep, uploadDemo, waitForJob, waitForStep } from '../helpers/jobs.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+
+// Steering a running job: cancel stops the trainer within seconds; pause saves
+// a checkpoint and stops; resume continues to the same total number of steps.
+
+let t: TestServer;
+before(async () => {
+  t = await startServer();
+});
+after(() => t.close());
+
+const stepsOf = async (id: string) =>
+  (await allEvents(t.client, id)).filter((e) => e.type === 'metrics').map((e) => (e.data as { step: number }).step);
+
+test('cancel stops a running job within seconds and keeps its history', async () => {
+  const { client } = t;
+  const { training } = await uploadDemo(client);
+  const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 20 }, seed: 1 });
+  await waitForStep(client, job.id, 5);
+  const asked = Date.now();
+  const cancelled = await client.fineTuning.jobs.cancel(job.id);
+  assert.equal(cancelled.status, 'cancelled');
+  // The trainer stops: no step is recorded a few seconds after the request.
+  await sleep(3000);
+  const steps = await stepsOf(job.id);
+  await sleep(2000);
+  assert.deepEqual(await stepsOf(job.id), steps, 'no training after cancel');
+  assert.ok(steps.length < 480, 'stopped before the end');
+  const final = await client.fineTuning.jobs.retrieve(job.id);
+  assert.equal(final.status, 'cancelled');
+  assert.ok(final.finished_at! * 1000 >= asked - 1000);
+  assert.equal(final.fine_tuned_model, null);
+  const messages = (await allEvents(client, job.id)).map((e) => e.message);
+  assert.ok(messages.some((m) => /^Fine-tuning job cancelled/.test(m)), messages.join('\n'));
+  await assert.rejects(client.fineTuning.jobs.pause(job.id), (err: { status: number; code: string }) => err.status === 400 && err.code === 'invalid_job_status');
+});
+
+test('pause checkpoints and stops; resume reaches the same total steps and succeeds', async () => {
+  const { client } = t;
+  const { training } = await uploadDemo(client);
+  const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 6 }, seed: 3 });
+  await waitForStep(client, job.id, 10);
+  const pausing = await client.fineTuning.jobs.pause(job.id);
+  assert.ok(['pausing', 'paused'].includes(pausing.status), pausing.status);
+  const paused = await waitForJob(client, job.id, (j) => (j.status as string) === 'paused' || isFinished(j), 60_000);
+  assert.equal(paused.status, 'paused');
+  const stepsAtPause = await stepsOf(job.id);
+  assert.ok(stepsAtPause.length > 0 && stepsAtPause.length < 144, `paused mid-run at step ${stepsAtPause.at(-1)}`);
+  await sleep(1500);
+  assert.deepEqual(await stepsOf(job.id), stepsAtPause, 'nothing trains while paused');
+  const resumed = await client.fineTuning.jobs.resume(job.id);
+  assert.equal(resumed.status, 'queued');
+  const done = await waitForJob(client, job.id, isFinished);
+  assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+  const steps = await stepsOf(job.id);
+  assert.equal(steps.at(-1), 144, 'same total number of steps (24 × 6)');
+  // Steps after the pause continue where it stopped, without restarting from zero.
+  assert.equal(steps.length, 144);
+  const messages = (await allEvents(client, job.id)).map((e) => e.message);
+  assert.ok(messages.some((m) => /^Fine-tuning job paused at step \d+$/.test(m)), messages.join('\n'));
+  assert.ok(messages.includes('Fine-tuning job resumed'));
+});

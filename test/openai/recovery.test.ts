@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { after, test } from 'node:test';
+import OpenAI from 'openai';
+import { allEvents, isFinished, sleep, uploadDemo, waitForJob, waitForStep } from '../helpers/jobs.ts';
+import { freePort, spawnServer, tempDir, waitForHealth } from '../helpers/server.ts';
+
+// The whole server is killed with SIGKILL mid-training and started again on
+// the same data directory: the job must resume from its last checkpoint and
+// finish, never stay "running" forever, and lose none of its history.
+
+const trainerPids = (runDirMarker: string): number[] => {
+  try {
+    return execFileSync('pgrep', ['-f', runDirMarker]).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+};
+
+let dataDir: string;
+after(() => rm(dataDir, { recursive: true, force: true }));
+
+test('a job survives SIGKILL of the whole server and resumes from its last checkpoint', async () => {
+  dataDir = await tempDir('crash');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const client = new OpenAI({ apiKey: 'k', baseURL: `${url}/v1`, maxRetries: 0 });
+
+  let server = spawnServer(dataDir, port);
+  await waitForHealth(url);
+  const { training } = await uploadDemo(client);
+  const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 4 }, seed: 5 });
+  await waitForStep(client, job.id, 30); // past the first epoch's checkpoint (step 24)
+
+  server.kill('SIGKILL');
+  await new Promise((r) => server.once('exit', r));
+  // The trainer notices its parent is gone and stops by itself.
+  await sleep(3000);
+  assert.deepEqual(trainerPids(`${dataDir}/runs/`), [], 'no orphaned trainer keeps running');
+
+  server = spawnServer(dataDir, port);
+  try {
+    await waitForHealth(url);
+    const done = await waitForJob(client, job.id, isFinished);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    const events = await allEvents(client, job.id);
+    const lost = events.find((e) => /^The training worker was lost at step \d+; the job is queued again/.test(e.message));
+    assert.ok(lost, 'the recovery is recorded');
+    assert.equal(lost.level, 'warn');
+    const steps = events.filter((e) => e.type === 'metrics').map((e) => (e.data as { step: number }).step);
+    assert.equal(steps.at(-1), 96);
+    const resumedAt = events.find((e) => /resuming from step (\d+)/.test(e.message));
+    assert.ok(resumedAt, 'the trainer resumed from a checkpoint');
+    const from = Number(/resuming from step (\d+)/.exec(resumedAt.message)![1]);
+    assert.ok(from >= 24, `resumed from step ${from}, not from scratch`);
+    // History before the crash is still there.
+    assert.ok(events[0]!.message.startsWith('Created fine-tuning job'));
+    const csv = Buffer.from(await (await client.files.content(done.result_files[0]!)).text(), 'base64').toString();
+    assert.equal(csv.trim().split('\n').length, 1 + 96, 'one CSV row per step, repeated steps counted once');
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+});

@@ -1,0 +1,165 @@
+"""The training run: setup, the step loop, evals, checkpoints, pause/cancel, final save."""
+import os
+import random
+import shutil
+import time
+
+import numpy as np
+import torch
+
+from . import checkpoints as ckpt
+from .batches import Batcher
+from .data import describe_sources, load_file
+from .device import Device
+from .errors import TrainerError
+from .model_setup import base_learning_rate, build_model, check_base_model, load_tokenizer, pad_id, read_model_meta
+from .protocol import emit, log
+from .steps import evaluate, make_optimizer, train_step
+
+VALID_MINI_BATCH = 8  # examples in the periodic validation mini-batch
+AUTO_EVALS = 10  # eval_every=0: about this many evals over the run
+
+
+def run_training(spec, commands):
+    """Train per `spec`; returns the exit code (0 on completed, paused and cancelled)."""
+    t0 = time.time()
+    device = Device()
+    check_base_model(spec.base_model_path)
+    meta = read_model_meta(spec.base_model_path)
+    tokenizer = load_tokenizer(spec.base_model_path)
+    groups, valid = load_datasets(spec, tokenizer)
+    batcher = Batcher(groups, [f["weight"] for f in spec.training_files], spec.batch_size, spec.seed)
+    pad = pad_id(tokenizer)
+
+    if not spec.resume:
+        stale = ckpt.clear_previous_run(spec.output_dir)
+        if stale:
+            log("warn", f"resume is false: removed {', '.join(stale)} left in {spec.output_dir} by an earlier run")
+    point = ckpt.find_resume_point(spec.output_dir) if spec.resume else None
+    state = ckpt.load_state(point[1]) if point else None
+    seed_everything(spec.seed)
+    model, mode = build_model(spec, device, meta, point and point[1], state and state["training_mode"])
+    total_steps = spec.training_steps or batcher.steps_per_epoch * spec.n_epochs
+    if state and state["total_steps"] != total_steps:
+        log("warn", f"spec gives {total_steps} total steps but the run being resumed has {state['total_steps']}; keeping it")
+        total_steps = state["total_steps"]
+    lr = spec.learning_rate or base_learning_rate(meta, mode) * spec.learning_rate_multiplier
+    optimizer, scheduler = make_optimizer(model, lr, spec.weight_decay, total_steps, spec.warmup_fraction, spec.lr_decay)
+
+    step, trained_tokens, elapsed_before, metrics = 0, 0, 0.0, {}
+    if state:
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        restore_rng(state["rng"])
+        step, trained_tokens, elapsed_before = state["step"], state["trained_tokens"], state["elapsed_seconds"]
+        metrics = state.get("metrics", {})
+        log("info", f"resuming from step {step} ({point[1]})")
+    spe = batcher.steps_per_epoch
+    eval_every = spec.eval_every or max(1, round(total_steps / AUTO_EVALS))
+    valid_mini = [valid[i] for i in np.random.default_rng(spec.seed % 2**32).permutation(len(valid))[:VALID_MINI_BATCH]]
+
+    emit("started", device=device.name, dtype=device.dtype_name, training_mode=mode,
+         parameters=sum(p.numel() for p in model.parameters()),
+         trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
+         n_train_examples=batcher.n_examples, n_valid_examples=len(valid), steps_per_epoch=spe,
+         total_steps=total_steps, n_epochs=spec.n_epochs if not spec.training_steps else total_steps / spe,
+         batch_size=spec.batch_size, learning_rate=lr, resumed_from_step=step,
+         train_tokens_per_epoch=batcher.tokens_per_epoch())
+    log("info", f"setup took {time.time() - t0:.1f}s")
+
+    def snapshot():
+        return {"step": step, "epoch": step / spe, "epoch_index": step // spe, "position_in_epoch": step % spe,
+                "total_steps": total_steps, "trained_tokens": trained_tokens, "training_mode": mode,
+                "elapsed_seconds": elapsed(), "metrics": metrics, "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "rng": capture_rng()}
+
+    loop_start, session_tokens, compute_seconds = time.time(), 0, 0.0
+    elapsed = lambda: elapsed_before + time.time() - loop_start  # noqa: E731
+    resumed_from_pause = point is not None and point[1] == ckpt.resume_path(spec.output_dir)
+    while step < total_steps:
+        if commands.cancel.is_set():
+            emit("cancelled", step=step)
+            return 0
+        if commands.pause.is_set():
+            ckpt.save_training_dir(ckpt.resume_path(spec.output_dir), model, tokenizer, snapshot())
+            emit("paused", step=step, path=ckpt.resume_path(spec.output_dir))
+            return 0
+        examples = batcher.batch(step)
+        t_step = time.time()
+        loss, acc = train_step(model, optimizer, scheduler, examples, pad, device)
+        compute_seconds += time.time() - t_step
+        step += 1
+        step_tokens = sum(len(ex.input_ids) for ex in examples)
+        trained_tokens += step_tokens
+        session_tokens += step_tokens
+        metrics = {"step": step, "train_loss": loss, "train_mean_token_accuracy": acc,
+                   **{k: v for k, v in metrics.items() if k.startswith(("valid_", "full_valid_"))}}
+        event = {"train_loss": loss, "train_mean_token_accuracy": acc}
+        if valid_mini and (step % eval_every == 0 or step == total_steps):
+            event["valid_loss"], event["valid_mean_token_accuracy"] = evaluate(model, valid_mini, spec.batch_size, pad, device)
+            metrics.update({k: event[k] for k in ("valid_loss", "valid_mean_token_accuracy")})
+        emit("step", step=step, total_steps=total_steps, epoch=step / spe, **event, step_tokens=step_tokens,
+             trained_tokens=trained_tokens, tokens_per_second=session_tokens / max(compute_seconds, 1e-9),
+             elapsed_seconds=elapsed())
+        if step % spe == 0 or step == total_steps:
+            if valid:
+                full = evaluate(model, valid, spec.batch_size, pad, device)
+                metrics["full_valid_loss"], metrics["full_valid_mean_token_accuracy"] = full
+            path = ckpt.checkpoint_path(spec.output_dir, step)
+            ckpt.save_training_dir(path, model, tokenizer, snapshot())
+            emit("checkpoint", step=step, epoch=step / spe, path=path, metrics=metrics)
+            for removed in ckpt.prune_checkpoints(spec.output_dir, spec.keep_checkpoints):
+                emit("checkpoint_removed", step=removed)
+            if resumed_from_pause:  # a newer restart point now exists
+                shutil.rmtree(ckpt.resume_path(spec.output_dir), ignore_errors=True)
+                resumed_from_pause = False
+
+    final = os.path.join(spec.output_dir, "final")
+    ckpt.save_final(final, model, tokenizer, {"base_model_path": spec.base_model_path, "training_mode": mode,
+                                              "steps": step, "trained_tokens": trained_tokens})
+    shutil.rmtree(ckpt.resume_path(spec.output_dir), ignore_errors=True)
+    emit("completed", step=step, trained_tokens=trained_tokens, path=final)
+    return 0
+
+
+def load_datasets(spec, tokenizer):
+    groups, valid, truncated, dropped = [], [], [], []
+    for files, code in ((spec.training_files, "invalid_training_file"), (spec.validation_files, "invalid_validation_file")):
+        for f in files:
+            result = load_file(f["path"], tokenizer, spec.max_seq_len, code)
+            truncated += result.truncated
+            dropped += result.untrainable
+            if code == "invalid_training_file":
+                groups.append(result.examples)
+            else:
+                valid += result.examples
+    if truncated:
+        log("warn", f"{len(truncated)} example(s) longer than max_seq_len={spec.max_seq_len} tokens were truncated: "
+                    f"{describe_sources(truncated)}")
+    if dropped:
+        log("warn", f"{len(dropped)} example(s) have no trained tokens (e.g. every assistant message has weight 0) "
+                    f"and were skipped: {describe_sources(dropped)}")
+    if not any(groups):
+        raise TrainerError("invalid_training_file", "the training files contain no trainable examples")
+    return groups, valid
+
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def capture_rng():
+    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng(state):
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

@@ -1,0 +1,111 @@
+"""Worker <-> server protocol: JSON events on stdout, JSON commands on stdin.
+
+stdout carries only protocol lines; anything else (library prints, logs) is moved
+to stderr so the server's line parser never sees stray text.
+"""
+import json
+import math
+import os
+import signal
+import sys
+import threading
+
+_lock = threading.Lock()
+_sink = None  # callable(dict) in tests; otherwise writes to the protocol stream
+_stream = sys.stdout
+
+# Exit status when the server (our parent) is gone: nothing is emitted then.
+EXIT_PARENT_GONE = 3
+
+
+def take_over_stdout():
+    """Keep the real stdout for protocol lines and point fd 1 at stderr."""
+    global _stream
+    _stream = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+
+def set_sink(sink):
+    """Route events to a callable (tests, in-process use); None restores stdout."""
+    global _sink
+    _sink = sink
+
+
+def _clean(value):
+    # JSON has no NaN/Infinity; the server's JSON.parse would reject them.
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def emit(event, **fields):
+    record = _clean({"event": event, **fields})
+    with _lock:
+        if _sink is not None:
+            _sink(record)
+            return
+        _stream.write(json.dumps(record) + "\n")
+        _stream.flush()
+
+
+def log(level, message):
+    print(f"[{level}] {message}", file=sys.stderr, flush=True)
+    emit("log", level=level, message=message)
+
+
+class Commands:
+    """Flags set by stdin commands or signals, polled by the loop between steps."""
+
+    def __init__(self):
+        self.pause = threading.Event()
+        self.cancel = threading.Event()
+
+    def stop_requested(self):
+        return self.pause.is_set() or self.cancel.is_set()
+
+    def listen(self, stream=None):
+        """Read commands on a daemon thread; EOF means the server died."""
+        stream = stream or sys.stdin
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+        signal.signal(signal.SIGTERM, lambda *_: self.cancel.set())
+        _die_with_parent()
+
+    def _read(self, stream):
+        for line in stream:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                command = json.loads(line).get("command")
+            except (ValueError, AttributeError):
+                command = None
+            if command == "pause":
+                self.pause.set()
+            elif command == "cancel":
+                self.cancel.set()
+            else:
+                log("warn", f"ignoring unknown stdin command: {line[:200]}")
+        # No one is listening any more: stop now, say nothing (there's no reader).
+        # Holding the emit lock guarantees no event (or half line) follows.
+        _lock.acquire()
+        os._exit(EXIT_PARENT_GONE)
+
+
+def _die_with_parent():
+    # Backstop for the stdin EOF check: the kernel kills us if the parent dies.
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass

@@ -1,0 +1,131 @@
+"""The training spec the server writes (spec.json), validated on construction."""
+import json
+import os
+from dataclasses import dataclass, field, fields
+
+from .errors import TrainerError
+from .protocol import log
+
+MODES = ("auto", "full", "lora")
+DECAYS = ("linear", "cosine", "constant")
+
+
+@dataclass
+class LoraSpec:
+    r: int = 8
+    alpha: float = 16
+    dropout: float = 0.05
+    target_modules: object = "all-linear"  # "all-linear" or a list of module names
+
+    def __post_init__(self):
+        _check(_is_int(self.r) and self.r >= 1, "lora.r must be an integer >= 1")
+        _check(_is_num(self.alpha) and self.alpha > 0, "lora.alpha must be a positive number")
+        _check(_is_num(self.dropout) and 0 <= self.dropout < 1, "lora.dropout must be in [0, 1)")
+        ok = self.target_modules == "all-linear" or (
+            isinstance(self.target_modules, list) and self.target_modules
+            and all(isinstance(m, str) for m in self.target_modules)
+        )
+        _check(ok, 'lora.target_modules must be "all-linear" or a non-empty list of module names')
+
+
+@dataclass
+class TrainSpec:
+    job_id: str
+    base_model_path: str
+    output_dir: str
+    training_files: list
+    validation_files: list = field(default_factory=list)
+    n_epochs: object = 3
+    training_steps: object = None
+    batch_size: int = 1
+    learning_rate_multiplier: float = 1.0
+    learning_rate: object = None
+    warmup_fraction: float = 0.0
+    lr_decay: str = "linear"
+    weight_decay: float = 0.0
+    seed: int = 42
+    max_seq_len: int = 1024
+    training_mode: str = "auto"
+    lora: object = None
+    eval_every: int = 0
+    keep_checkpoints: int = 3
+    resume: bool = True
+
+    def __post_init__(self):
+        _check(isinstance(self.job_id, str) and self.job_id, "job_id must be a non-empty string")
+        for name in ("base_model_path", "output_dir"):
+            value = getattr(self, name)
+            _check(isinstance(value, str) and os.path.isabs(value), f"{name} must be an absolute path")
+        self.training_files = _files(self.training_files, "training_files", with_weight=True)
+        _check(self.training_files, "training_files must list at least one file")
+        self.validation_files = _files(self.validation_files or [], "validation_files", with_weight=False)
+        if self.training_steps is not None:
+            _check(_is_int(self.training_steps) and self.training_steps >= 1, "training_steps must be an integer >= 1 or null")
+        else:
+            _check(_is_int(self.n_epochs) and self.n_epochs >= 1, "n_epochs must be an integer >= 1 (or set training_steps)")
+        _check(_is_int(self.batch_size) and self.batch_size >= 1, "batch_size must be an integer >= 1")
+        _check(_is_num(self.learning_rate_multiplier) and self.learning_rate_multiplier > 0,
+               "learning_rate_multiplier must be a positive number")
+        if self.learning_rate is not None:
+            _check(_is_num(self.learning_rate) and self.learning_rate > 0, "learning_rate must be a positive number or null")
+        _check(_is_num(self.warmup_fraction) and 0 <= self.warmup_fraction < 1, "warmup_fraction must be in [0, 1)")
+        _check(self.lr_decay in DECAYS, f"lr_decay must be one of {', '.join(DECAYS)}")
+        _check(_is_num(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be >= 0")
+        _check(_is_int(self.seed), "seed must be an integer")
+        _check(_is_int(self.max_seq_len) and self.max_seq_len >= 2, "max_seq_len must be an integer >= 2")
+        _check(self.training_mode in MODES, f"training_mode must be one of {', '.join(MODES)}")
+        lora = self.lora or {}
+        _check(isinstance(lora, (dict, LoraSpec)), "lora must be an object")
+        if isinstance(lora, dict):
+            unknown = set(lora) - {f.name for f in fields(LoraSpec)}
+            _check(not unknown, f"unknown lora fields: {', '.join(sorted(unknown))}")
+            lora = LoraSpec(**lora)
+        self.lora = lora
+        _check(_is_int(self.eval_every) and self.eval_every >= 0, "eval_every must be an integer >= 0")
+        _check(_is_int(self.keep_checkpoints) and self.keep_checkpoints >= 1, "keep_checkpoints must be an integer >= 1")
+        _check(isinstance(self.resume, bool), "resume must be true or false")
+
+
+def load_spec(path):
+    try:
+        with open(path) as f:
+            raw = json.load(f)
+    except OSError as e:
+        raise TrainerError("invalid_spec", f"cannot read spec {path}: {e.strerror}")
+    except ValueError as e:
+        raise TrainerError("invalid_spec", f"spec {path} is not valid JSON: {e}")
+    _check(isinstance(raw, dict), "spec must be a JSON object")
+    known = {f.name for f in fields(TrainSpec)}
+    unknown = set(raw) - known
+    if unknown:
+        # A newer server may send fields this worker doesn't know; don't fail the job for that.
+        log("warn", f"ignoring unknown spec fields: {', '.join(sorted(unknown))}")
+        raw = {k: v for k, v in raw.items() if k in known}
+    missing = [f for f in ("job_id", "base_model_path", "output_dir", "training_files") if f not in raw]
+    _check(not missing, f"missing spec fields: {', '.join(missing)}")
+    return TrainSpec(**raw)
+
+
+def _files(value, name, with_weight):
+    _check(isinstance(value, list), f"{name} must be a list")
+    out = []
+    for i, entry in enumerate(value):
+        _check(isinstance(entry, dict) and isinstance(entry.get("path"), str) and os.path.isabs(entry["path"]),
+               f"{name}[{i}] must be an object with an absolute path")
+        weight = entry.get("weight", 1.0) if with_weight else 1.0
+        _check(_is_num(weight) and weight > 0, f"{name}[{i}].weight must be a positive number")
+        out.append({"path": entry["path"], "weight": float(weight)})
+    return out
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check(ok, message):
+    if not ok:
+        raise TrainerError("invalid_spec", message)
