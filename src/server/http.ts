@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { openAiPlugin } from '../dialects/openai/openai.plugin.ts';
 import { newRequestId } from '../ids/ids.ts';
 import type { AppContext } from './context.ts';
@@ -14,7 +14,8 @@ export interface Health {
 export async function buildHttp(ctx: AppContext, health: Health): Promise<FastifyInstance> {
   const app = Fastify({
     logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel },
-    disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace',
+    // Request lines only when debugging: a polling SDK would otherwise fill the log.
+    logController: new LogController({ disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace' }),
     bodyLimit: 8 * 1024 * 1024,
     genReqId: () => newRequestId(),
   });

@@ -15,17 +15,17 @@ class LoraSpec:
     r: int = 8
     alpha: float = 16
     dropout: float = 0.05
-    target_modules: object = "all-linear"  # "all-linear" or a list of module names
+    target_modules: object = "all-linear"  # "all-linear", a module name / peft regex, or a list of names
 
     def __post_init__(self):
         _check(_is_int(self.r) and self.r >= 1, "lora.r must be an integer >= 1")
         _check(_is_num(self.alpha) and self.alpha > 0, "lora.alpha must be a positive number")
         _check(_is_num(self.dropout) and 0 <= self.dropout < 1, "lora.dropout must be in [0, 1)")
-        ok = self.target_modules == "all-linear" or (
+        ok = (isinstance(self.target_modules, str) and self.target_modules) or (
             isinstance(self.target_modules, list) and self.target_modules
-            and all(isinstance(m, str) for m in self.target_modules)
+            and all(isinstance(m, str) and m for m in self.target_modules)
         )
-        _check(ok, 'lora.target_modules must be "all-linear" or a non-empty list of module names')
+        _check(ok, 'lora.target_modules must be "all-linear", a module name, or a non-empty list of module names')
 
 
 @dataclass
