@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { mistralPlugin } from '../dialects/mistral/mistral.plugin.ts';
 import { openAiPlugin } from '../dialects/openai/openai.plugin.ts';
 import { newRequestId } from '../ids/ids.ts';
 import type { AppContext } from './context.ts';
@@ -40,5 +41,6 @@ export async function buildHttp(ctx: AppContext, health: Health): Promise<Fastif
     return reply.status(health.ready ? 200 : 503).send(body);
   });
   await app.register(openAiPlugin(ctx), { prefix: '/v1' });
+  await app.register(mistralPlugin(ctx), { prefix: '/mistral/v1' });
   return app;
 }
