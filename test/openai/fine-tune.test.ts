@@ -153,6 +153,12 @@ test('jobs list newest first with cursor and metadata filter', async () => {
   assert.deepEqual(none.data, []);
   const past = await client.fineTuning.jobs.list({ after: jobId });
   assert.deepEqual(past.data, []);
+  // `status` is a selftune extension of the list (the dashboard filters with it).
+  const succeeded = await client.get('/fine_tuning/jobs', { query: { status: 'succeeded' } }) as { data: Array<{ id: string }> };
+  assert.deepEqual(succeeded.data.map((j) => j.id), [jobId]);
+  const running = await client.get('/fine_tuning/jobs', { query: { status: 'running' } }) as { data: unknown[] };
+  assert.deepEqual(running.data, []);
+  await assert.rejects(client.get('/fine_tuning/jobs', { query: { status: 'sleeping' } }), (err: { status: number }) => err.status === 400);
 });
 
 test('a fine-tuned model can be deleted; a base model cannot', async () => {

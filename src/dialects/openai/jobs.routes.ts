@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { parseRecordId } from '../../ids/ids.ts';
+import { z } from 'zod';
+import { invalidRequest } from '../../errors/app-error.ts';
 import type { Job } from '../../jobs/job.ts';
+import { JOB_STATUS, type JobStatus } from '../../jobs/job-status.ts';
 import type { AppContext } from '../../server/context.ts';
 import { createJobSchema, metadataSchema } from './job.schemas.ts';
 import { toCreateCommand } from './job.request.ts';
-import { toWireCheckpoint, toWireEvent, toWireJob } from './mappers.ts';
+import { openAiStatus, toWireCheckpoint, toWireEvent, toWireJob } from './mappers.ts';
 import { cursorPage, cursorQuery } from './pagination.ts';
 
 type JobRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -18,6 +21,15 @@ function metadataFilter(query: Record<string, unknown>): Record<string, string> 
     return m ? [[m[1]!, String(v)] as const] : [];
   });
   return pairs.length ? parseOrThrow(metadataSchema, Object.fromEntries(pairs), 'metadata') : undefined;
+}
+
+/** `status=running` (an extension to OpenAI's list, used by the dashboard): the internal statuses shown as that status. */
+function statusFilter(value: unknown): JobStatus[] | undefined {
+  if (value === undefined) return undefined;
+  const wanted = parseOrThrow(z.string().min(1), value, 'status');
+  const matches = Object.values(JOB_STATUS).filter((s) => openAiStatus(s) === wanted);
+  if (!matches.length) throw invalidRequest(`Invalid 'status': '${wanted}' is not a job status.`, 'status', 'invalid_value');
+  return matches;
 }
 
 export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -33,7 +45,8 @@ export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
     const query = request.query as Record<string, unknown>;
     const { after, limit } = parseOrThrow(cursorQuery(20, 100), { after: query.after, limit: query.limit });
     const afterId = after ? (parseRecordId('job', after) ?? 'none') : undefined;
-    const jobs = await ctx.jobs.list({ orgId: request.caller.orgId, limit, after: afterId, metadata: metadataFilter(query) });
+    const status = statusFilter(query.status);
+    const jobs = await ctx.jobs.list({ orgId: request.caller.orgId, limit, after: afterId, metadata: metadataFilter(query), status });
     return cursorPage(jobs, limit, toWireJob, false);
   });
 
