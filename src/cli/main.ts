@@ -1,49 +1,103 @@
-import { loadConfig } from '../config/config.ts';
-import { createServer } from '../server/selftune-server.ts';
+import { parseArgs } from 'node:util';
+import { APIConnectionError, APIError } from 'openai';
+import { CliError, cliContext } from './cli-context.ts';
+import { filesCommand, UsageError } from './files.command.ts';
+import { jobsCommand } from './jobs.command.ts';
+import { modelsCommand } from './models.command.ts';
+import { serve } from './serve.command.ts';
+import { chatCommand, classifyCommand } from './use.command.ts';
 
 const USAGE = `selftune — a self-hosted fine-tuning server (OpenAI and Mistral APIs)
 
-Usage:
+Server:
   selftune serve [--port P] [--host H] [--data-dir D]
-  selftune --version
+
+Client (talks to SELFTUNE_BASE_URL or --base-url, default http://127.0.0.1:8080,
+with SELFTUNE_API_KEY when the server has keys; --json on any read command):
+  selftune files upload PATH [--purpose fine-tune] | list [--purpose P] | get ID | delete ID
+  selftune jobs create --model M --training-file PATH|ID [--validation-file PATH|ID]
+                       [--epochs N] [--learning-rate-multiplier X] [--batch-size N]
+                       [--suffix S] [--seed N] [--follow]
+  selftune jobs list [--limit N] [--after ID] | get | cancel | pause | resume | events | checkpoints JOB_ID
+  selftune models list | get MODEL | delete MODEL
+  selftune chat MODEL PROMPT [--system TEXT] [--max-tokens N]
+  selftune classify MODEL TEXT
 `;
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'base-url': { type: 'string' },
+  json: { type: 'boolean' },
+  purpose: { type: 'string' },
+  limit: { type: 'string' },
+  after: { type: 'string' },
+  model: { type: 'string' },
+  'training-file': { type: 'string' },
+  'validation-file': { type: 'string' },
+  epochs: { type: 'string' },
+  'learning-rate-multiplier': { type: 'string' },
+  'batch-size': { type: 'string' },
+  suffix: { type: 'string' },
+  seed: { type: 'string' },
+  follow: { type: 'boolean' },
+  system: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
 
-async function serve(args: string[]): Promise<number> {
-  const config = loadConfig({ port: flag(args, '--port'), host: flag(args, '--host'), dataDir: flag(args, '--data-dir') });
-  const server = await createServer(config);
-  const address = await server.app.listen({ port: config.port, host: config.host });
-  server.app.log.info(`selftune listening on ${address} (data in ${config.dataDir})`);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    server.app.log.info(`${signal}: checkpointing running jobs and shutting down`);
-    await server.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  await server.ready.catch(() => {});
-  await new Promise(() => {}); // serve until a signal arrives
-  return 0;
-}
-
-export async function main(args: string[]): Promise<number> {
-  const [command, ...rest] = args;
+async function dispatch(argv: string[]): Promise<number> {
+  const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const [command, action, ...rest] = positionals;
+  if (flags.version) return void console.log('selftune 0.1.0'), 0;
+  if (!command || flags.help) return void process.stdout.write(USAGE), 0;
+  if (command === 'serve') return serve({ port: flags.port, host: flags.host, dataDir: flags['data-dir'] });
+  const ctx = cliContext({ baseUrl: flags['base-url'], json: flags.json });
   switch (command) {
-    case 'serve':
-      return serve(rest);
-    case '--version':
-    case 'version':
-      console.log('selftune 0.1.0');
+    case 'files':
+      await filesCommand(ctx, action, rest, flags);
+      return 0;
+    case 'jobs':
+      await jobsCommand(ctx, action, rest, flags);
+      return 0;
+    case 'models':
+      await modelsCommand(ctx, action, rest);
+      return 0;
+    case 'chat':
+      await chatCommand(ctx, [action, ...rest].filter((x): x is string => x !== undefined), flags);
+      return 0;
+    case 'classify':
+      await classifyCommand(ctx, [action, ...rest].filter((x): x is string => x !== undefined));
       return 0;
     default:
-      process.stderr.write(USAGE);
-      return command ? 2 : 0;
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+/** Runs the command line; returns the exit code (errors are printed, never thrown). */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`error: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof APIConnectionError) {
+      process.stderr.write(`error: cannot reach the selftune server (${(err as Error).message}); is it running? Set SELFTUNE_BASE_URL or --base-url.\n`);
+      return 1;
+    }
+    if (err instanceof APIError) {
+      const param = err.param ? ` [${err.param}]` : '';
+      process.stderr.write(`error: ${err.status} ${err.error && typeof err.error === 'object' && 'message' in err.error ? String(err.error.message) : err.message}${param}\n`);
+      return 1;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
   }
 }
