@@ -6,7 +6,7 @@
 //   node --import tsx bench/job-timeline.ts [runs]
 import { rm } from 'node:fs/promises';
 import OpenAI from 'openai';
-import { openSqlite } from '../src/db/backend.ts';
+import { openStore } from '../src/db/backend.ts';
 import { dataPaths } from '../src/config/paths.ts';
 import { jobFromRow } from '../src/jobs/job.ts';
 import { parseRecordId } from '../src/ids/ids.ts';
@@ -34,7 +34,7 @@ for (let i = 0; i < runs; i++) {
   memory.stop();
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
-  const store = openSqlite(dataPaths(dataDir).database);
+  const store = openStore(null, dataPaths(dataDir).database);
   const row = await store.db.selectFrom('jobs').selectAll().where('id', '=', parseRecordId('job', job.id)!).executeTakeFirstOrThrow();
   await store.close();
   const t = jobFromRow(row).stats.timings!;

@@ -1,5 +1,6 @@
 import Sqlite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
 import type { Database } from './schema.ts';
 
 // What differs between storage engines is declared here, once; the rest of the
@@ -7,8 +8,14 @@ import type { Database } from './schema.ts';
 export interface BackendProfile {
   name: 'sqlite' | 'postgres';
   /** SQLite has one writer, so a plain UPDATE … RETURNING claims a job atomically;
-   * Postgres needs FOR UPDATE SKIP LOCKED to let several schedulers claim in parallel. */
+   * Postgres needs FOR UPDATE SKIP LOCKED so that concurrent schedulers neither
+   * block on nor double-claim the same row. */
   claimNeedsSkipLocked: boolean;
+  /** Column type of an auto-incrementing 64-bit key (SQLite's rowid alias vs. a Postgres sequence). */
+  serialKey: 'integer' | 'bigserial';
+  /** Embedded SQLite belongs to the one server that holds the data-directory lock;
+   * Postgres may be shared by several servers, so only expired leases are orphaned. */
+  soleScheduler: boolean;
 }
 
 export interface Store {
@@ -16,6 +23,9 @@ export interface Store {
   profile: BackendProfile;
   close(): Promise<void>;
 }
+
+const SQLITE: BackendProfile = { name: 'sqlite', claimNeedsSkipLocked: false, serialKey: 'integer', soleScheduler: true };
+const POSTGRES: BackendProfile = { name: 'postgres', claimNeedsSkipLocked: true, serialKey: 'bigserial', soleScheduler: false };
 
 export function openSqlite(path: string): Store {
   const sqlite = new Sqlite(path);
@@ -27,9 +37,23 @@ export function openSqlite(path: string): Store {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return {
-    db,
-    profile: { name: 'sqlite', claimNeedsSkipLocked: false },
-    close: () => db.destroy(),
-  };
+  return { db, profile: SQLITE, close: () => db.destroy() };
 }
+
+// int8 (bigint) columns hold millisecond times and token counts, far below 2^53:
+// read them as numbers, as SQLite returns them, instead of pg's default strings.
+const INT8_OID = 20;
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+export function openPostgres(connectionString: string): Store {
+  const pool = new pg.Pool({ connectionString, max: 10, types: pgTypes as pg.CustomTypesConfig });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, profile: POSTGRES, close: () => db.destroy() };
+}
+
+/** Postgres when a database URL is configured, else SQLite in the data directory. */
+export const openStore = (databaseUrl: string | null, sqlitePath: string): Store =>
+  databaseUrl ? openPostgres(databaseUrl) : openSqlite(sqlitePath);

@@ -1,15 +1,19 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
-import type { Store } from './backend.ts';
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { BackendProfile, Store } from './backend.ts';
 import * as initial from './migrations/001-initial.ts';
 
-// Migrations are code, listed in order here, and run at every start.
-const MIGRATIONS: Record<string, Migration> = {
+// Migrations are code, listed in order here, and run at every start. Each gets
+// the backend profile for the few column types that differ between engines.
+type ProfiledMigration = { up(db: Kysely<unknown>, profile: BackendProfile): Promise<void> };
+const MIGRATIONS: Record<string, ProfiledMigration> = {
   '001-initial': initial,
 };
 
-const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
-
 export async function migrate(store: Store): Promise<void> {
+  const migrations = Object.fromEntries(
+    Object.entries(MIGRATIONS).map(([name, m]): [string, Migration] => [name, { up: (db) => m.up(db, store.profile) }]),
+  );
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
   const { error, results } = await new Migrator({ db: store.db, provider }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -74,12 +74,16 @@ export class JobsRepository {
     }
     // Metadata is a small JSON map; filtering it in code keeps one query for both backends.
     const out: Job[] = [];
-    for await (const row of query.stream(200)) {
-      const job = jobFromRow(row as JobRow);
-      if (wanted.every(([k, v]) => job.metadata?.[k] === v)) out.push(job);
-      if (out.length > q.limit) break;
+    const CHUNK = 200;
+    for (let offset = 0; out.length <= q.limit; offset += CHUNK) {
+      const rows = await query.limit(CHUNK).offset(offset).execute();
+      for (const row of rows) {
+        const job = jobFromRow(row as JobRow);
+        if (wanted.every(([k, v]) => job.metadata?.[k] === v)) out.push(job);
+      }
+      if (rows.length < CHUNK) break;
     }
-    return out;
+    return out.slice(0, q.limit + 1);
   }
 
   /** Jobs that use a file while they may still need it. */

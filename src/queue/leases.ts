@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Store } from '../db/backend.ts';
 import type { Database, JobRow } from '../db/schema.ts';
 
 // The job queue is the jobs table itself: a job is claimed by writing our
@@ -6,21 +7,22 @@ import type { Database, JobRow } from '../db/schema.ts';
 // A job whose lease ran out belongs to nobody and is recovered by the sweeper.
 
 /** Claims the oldest unclaimed job in `status` (FIFO by queue time). */
-export async function claimNext(db: Kysely<Database>, status: string, owner: string, leaseMs: number, nowMs: number): Promise<JobRow | undefined> {
-  // SQLite has a single writer, so the sub-select and the update cannot interleave with another claim.
-  return db
+export async function claimNext(store: Store, status: string, owner: string, leaseMs: number, nowMs: number): Promise<JobRow | undefined> {
+  return store.db
     .updateTable('jobs')
     .set({ locked_by: owner, lease_expires_at: nowMs + leaseMs })
-    .where('id', '=', (eb) =>
-      eb
+    .where('id', '=', (eb) => {
+      const oldest = eb
         .selectFrom('jobs')
         .select('id')
         .where('status', '=', status)
         .where('locked_by', 'is', null)
         .orderBy('queued_at', 'asc')
         .orderBy('created_at', 'asc')
-        .limit(1),
-    )
+        .limit(1);
+      // See BackendProfile.claimNeedsSkipLocked.
+      return store.profile.claimNeedsSkipLocked ? oldest.forUpdate().skipLocked() : oldest;
+    })
     .where('locked_by', 'is', null)
     .returningAll()
     .executeTakeFirst();

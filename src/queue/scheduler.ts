@@ -72,7 +72,7 @@ export class Scheduler {
     await this.recoverAbandoned();
     await this.validatePending();
     while (!this.stopped && this.running.size < this.opts.maxConcurrentJobs) {
-      const row = await claimNext(this.store.db, 'queued', this.opts.owner, this.opts.leaseMs, this.clock.nowMs());
+      const row = await claimNext(this.store, 'queued', this.opts.owner, this.opts.leaseMs, this.clock.nowMs());
       if (!row) break;
       const run = this.executor.start(row);
       this.running.set(row.id, run);
@@ -85,7 +85,7 @@ export class Scheduler {
 
   private async validatePending() {
     for (;;) {
-      const row = await claimNext(this.store.db, 'validating', this.opts.owner, this.opts.leaseMs, this.clock.nowMs());
+      const row = await claimNext(this.store, 'validating', this.opts.owner, this.opts.leaseMs, this.clock.nowMs());
       if (!row) return;
       try {
         await this.validator.validate(jobFromRow(row));

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { allEvents, isFinished, sleep, uploadDemo, waitForJob, waitForStep } from '../helpers/jobs.ts';
+import { BACKENDS, createPostgresDatabase } from '../helpers/backends.ts';
 import { freePort, spawnServer, tempDir, waitForHealth } from '../helpers/server.ts';
 
 // The whole server is killed with SIGKILL mid-training and started again on
@@ -18,48 +19,61 @@ const trainerPids = (runDirMarker: string): number[] => {
   }
 };
 
-let dataDir: string;
-after(() => rm(dataDir, { recursive: true, force: true }));
+for (const backend of BACKENDS) {
+  describe(`on ${backend}`, () => {
+    const cleanups: Array<() => Promise<unknown>> = [];
+    after(() => Promise.all(cleanups.map((c) => c())));
 
-test('a job survives SIGKILL of the whole server and resumes from its last checkpoint', async () => {
-  dataDir = await tempDir('crash');
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const client = new OpenAI({ apiKey: 'k', baseURL: `${url}/v1`, maxRetries: 0 });
+    test('a job survives SIGKILL of the whole server and resumes from its last checkpoint', async () => {
+      const dataDir = await tempDir('crash');
+      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      // Postgres may be shared by several servers, so a restarted one waits for the
+      // dead one's lease to expire (kept short here); SQLite's sole server recovers at once.
+      const env: Record<string, string> = {};
+      if (backend === 'postgres') {
+        const database = await createPostgresDatabase();
+        cleanups.push(database.drop);
+        Object.assign(env, { SELFTUNE_DATABASE_URL: database.url, SELFTUNE_LEASE_SECONDS: '3', SELFTUNE_HEARTBEAT_SECONDS: '0.5' });
+      }
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const client = new OpenAI({ apiKey: 'k', baseURL: `${url}/v1`, maxRetries: 0 });
 
-  let server = spawnServer(dataDir, port);
-  await waitForHealth(url);
-  const { training } = await uploadDemo(client);
-  const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 4 }, seed: 5 });
-  await waitForStep(client, job.id, 30); // past the first epoch's checkpoint (step 24)
+      let server = spawnServer(dataDir, port, env);
+      await waitForHealth(url);
+      const { training } = await uploadDemo(client);
+      const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 4 }, seed: 5 });
+      await waitForStep(client, job.id, 30); // past the first epoch's checkpoint (step 24)
 
-  server.kill('SIGKILL');
-  await new Promise((r) => server.once('exit', r));
-  // The trainer notices its parent is gone and stops by itself.
-  await sleep(3000);
-  assert.deepEqual(trainerPids(`${dataDir}/runs/`), [], 'no orphaned trainer keeps running');
+      server.kill('SIGKILL');
+      await new Promise((r) => server.once('exit', r));
+      // The trainer notices its parent is gone and stops by itself.
+      await sleep(3000);
+      assert.deepEqual(trainerPids(`${dataDir}/runs/`), [], 'no orphaned trainer keeps running');
 
-  server = spawnServer(dataDir, port);
-  try {
-    await waitForHealth(url);
-    const done = await waitForJob(client, job.id, isFinished);
-    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
-    const events = await allEvents(client, job.id);
-    const lost = events.find((e) => /^The training worker was lost at step \d+; the job is queued again/.test(e.message));
-    assert.ok(lost, 'the recovery is recorded');
-    assert.equal(lost.level, 'warn');
-    const steps = events.filter((e) => e.type === 'metrics').map((e) => (e.data as { step: number }).step);
-    assert.equal(steps.at(-1), 96);
-    const resumedAt = events.find((e) => /resuming from step (\d+)/.test(e.message));
-    assert.ok(resumedAt, 'the trainer resumed from a checkpoint');
-    const from = Number(/resuming from step (\d+)/.exec(resumedAt.message)![1]);
-    assert.ok(from >= 24, `resumed from step ${from}, not from scratch`);
-    // History before the crash is still there.
-    assert.ok(events[0]!.message.startsWith('Created fine-tuning job'));
-    const csv = Buffer.from(await (await client.files.content(done.result_files[0]!)).text(), 'base64').toString();
-    assert.equal(csv.trim().split('\n').length, 1 + 96, 'one CSV row per step, repeated steps counted once');
-  } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-});
+      server = spawnServer(dataDir, port, env);
+      try {
+        await waitForHealth(url);
+        const done = await waitForJob(client, job.id, isFinished);
+        assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+        const events = await allEvents(client, job.id);
+        const lost = events.find((e) => /^The training worker was lost at step \d+; the job is queued again/.test(e.message));
+        assert.ok(lost, 'the recovery is recorded');
+        assert.equal(lost.level, 'warn');
+        const steps = events.filter((e) => e.type === 'metrics').map((e) => (e.data as { step: number }).step);
+        assert.equal(steps.at(-1), 96);
+        const resumedAt = events.find((e) => /resuming from step (\d+)/.test(e.message));
+        assert.ok(resumedAt, 'the trainer resumed from a checkpoint');
+        const from = Number(/resuming from step (\d+)/.exec(resumedAt.message)![1]);
+        assert.ok(from >= 24, `resumed from step ${from}, not from scratch`);
+        // History before the crash is still there.
+        assert.ok(events[0]!.message.startsWith('Created fine-tuning job'));
+        const csv = Buffer.from(await (await client.files.content(done.result_files[0]!)).text(), 'base64').toString();
+        assert.equal(csv.trim().split('\n').length, 1 + 96, 'one CSV row per step, repeated steps counted once');
+      } finally {
+        server.kill('SIGTERM');
+        await new Promise((r) => server.once('exit', r));
+      }
+    });
+  });
+}

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
+import type { BackendProfile } from '../backend.ts';
 
 // The first schema. Column meanings are documented in db/schema.ts.
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<unknown>, profile: BackendProfile): Promise<void> {
   await db.schema
     .createTable('files')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -68,7 +69,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('job_events')
-    .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('seq', profile.serialKey, (c) => (profile.serialKey === 'integer' ? c.primaryKey().autoIncrement() : c.primaryKey()))
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('job_id', 'text', (c) => c.notNull().references('jobs.id').onDelete('cascade'))
     .addColumn('created_at', 'bigint', (c) => c.notNull())

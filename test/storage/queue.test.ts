@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { NewJobRow } from '../../src/db/schema.ts';
+import { newUuid } from '../../src/ids/ids.ts';
+import { claimNext, findAbandoned, releaseLease, renewLease } from '../../src/queue/leases.ts';
+import { BACKENDS, openTestStore, type TestStore } from '../helpers/backends.ts';
+
+// The queue's guarantees on every backend: FIFO claims, no double claims under
+// concurrency, leases that only their owner renews, and orphan detection.
+
+function jobRow(queuedAt: number, status = 'queued'): NewJobRow {
+  const id = newUuid();
+  return {
+    id, org_id: 'org-default', created_via: 'openai', created_by: null, job_type: 'completion', status, model: 'm',
+    training_files: '[]', validation_files: '[]', method_type: 'supervised', hyperparameters: '{}', resolved_hyperparameters: null,
+    suffix: null, seed: 1, metadata: null, integrations: '[]', auto_start: 1, options: '{}', fine_tuned_model: null, result_files: '[]',
+    trained_tokens: null, error: null, stats: '{}', total_steps: null, current_step: 0, estimated_finish: null, control: null,
+    locked_by: null, lease_expires_at: null, recoveries: 0, created_at: queuedAt, modified_at: queuedAt, queued_at: queuedAt,
+    started_at: null, finished_at: null,
+  };
+}
+
+for (const backend of BACKENDS) {
+  describe(`queue on ${backend}`, () => {
+    let t: TestStore;
+    before(async () => {
+      t = await openTestStore(backend);
+    });
+    after(() => t.drop());
+
+    test('claims the oldest queued job first and never a claimed one', async () => {
+      const rows = [jobRow(3000), jobRow(1000), jobRow(2000), jobRow(500, 'running')];
+      await t.store.db.insertInto('jobs').values(rows).execute();
+      const first = await claimNext(t.store, 'queued', 'a', 10_000, 5000);
+      const second = await claimNext(t.store, 'queued', 'b', 10_000, 5000);
+      assert.deepEqual([first?.id, second?.id], [rows[1]!.id, rows[2]!.id]);
+      assert.equal(first?.locked_by, 'a');
+      assert.equal(first?.lease_expires_at, 15_000);
+      await t.store.db.deleteFrom('jobs').execute();
+    });
+
+    test('concurrent claimers never take the same job', async () => {
+      const rows = Array.from({ length: 6 }, (_, i) => jobRow(i));
+      await t.store.db.insertInto('jobs').values(rows).execute();
+      const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => claimNext(t.store, 'queued', `w${i}`, 10_000, 100)));
+      const got = claims.filter((c) => c !== undefined).map((c) => c!.id);
+      assert.equal(got.length, 6);
+      assert.equal(new Set(got).size, 6);
+      await t.store.db.deleteFrom('jobs').execute();
+    });
+
+    test('only the owner renews a lease; expired or foreign leases are found as abandoned', async () => {
+      const row = jobRow(1);
+      await t.store.db.insertInto('jobs').values({ ...row, status: 'running', locked_by: 'a', lease_expires_at: 1000 }).execute();
+      assert.equal(await renewLease(t.store.db, row.id, 'b', 5000, 900), undefined);
+      assert.deepEqual(await renewLease(t.store.db, row.id, 'a', 5000, 900), { status: 'running', control: null });
+      assert.deepEqual(await findAbandoned(t.store.db, ['running'], 2000, null), [], 'lease now runs to 5900');
+      assert.equal((await findAbandoned(t.store.db, ['running'], 6000, null)).length, 1, 'expired');
+      assert.equal((await findAbandoned(t.store.db, ['running'], 2000, 'me')).length, 1, 'held by an owner that is not the live one');
+      await releaseLease(t.store.db, row.id, 'a');
+      const released = await t.store.db.selectFrom('jobs').select(['locked_by', 'lease_expires_at']).where('id', '=', row.id).executeTakeFirstOrThrow();
+      assert.deepEqual(released, { locked_by: null, lease_expires_at: null });
+      await t.store.db.deleteFrom('jobs').execute();
+    });
+  });
+}
