@@ -47,6 +47,15 @@ function ensureDemoModel() {
     { PYTHONPATH: join(root, 'trainer') });
 }
 
+// After ensureNodeModules: the build needs esbuild and the web packages.
+async function ensureDashboard() {
+  const { webIsStale, buildWeb } = await import('./build-web.mjs');
+  if (!webIsStale()) return;
+  log('building the dashboard into web/dist');
+  await buildWeb();
+}
+
 ensureNodeModules();
 ensurePythonEnv();
 ensureDemoModel();
+await ensureDashboard();

@@ -31,9 +31,10 @@ export class EventsRepository {
       .execute();
   }
 
-  /** Newest first; `after` is the id of the last event of the previous page. */
-  async page(jobId: string, limit: number, after?: string): Promise<JobEventRow[]> {
+  /** Newest first; `after` is the id of the last event of the previous page; `type` keeps one kind. */
+  async page(jobId: string, limit: number, after?: string, type?: 'message' | 'metrics'): Promise<JobEventRow[]> {
     let query = this.db.selectFrom('job_events').selectAll().where('job_id', '=', jobId);
+    if (type) query = query.where('type', '=', type);
     if (after) {
       const cursor = await this.db.selectFrom('job_events').select('seq').where('id', '=', after).where('job_id', '=', jobId).executeTakeFirst();
       if (!cursor) return [];

@@ -84,4 +84,6 @@ export interface TrainerSpec {
   eval_every: number;
   keep_checkpoints: number;
   resume: boolean;
+  task: 'completion' | 'classifier';
+  classifier_targets: Array<{ name: string; labels: string[]; weight: number; loss_function: 'single_class' | 'multi_class' }>;
 }

@@ -32,6 +32,9 @@ export class FilesService {
     private readonly deletionGuard: (orgId: string, fileId: string) => Promise<string | null> = async () => null,
   ) {}
 
+  /** Told of every stored upload (a training file usually means a job is about to be created). */
+  onUploaded: (row: FileRow) => void = () => {};
+
   /** Checks a staged upload and stores it; a rejected upload leaves nothing behind. */
   async createFromUpload(orgId: string, staged: StagedUpload, opts: UploadOptions): Promise<FileRow> {
     try {
@@ -64,6 +67,7 @@ export class FilesService {
         await this.blobs.remove(row.blob_key);
         throw err;
       }
+      this.onUploaded(row);
       return row;
     } finally {
       await rm(staged.path, { force: true }); // gone already when committed

@@ -30,7 +30,9 @@ export interface ResolveContext {
 export function resolveHyperparameters(req: RequestedHyperparameters, ctx: ResolveContext): ResolvedHyperparameters {
   const batchSize = req.batch_size === 'auto' ? autoBatchSize(ctx.nExamples) : Math.min(req.batch_size, ctx.nExamples);
   const stepsPerEpoch = Math.ceil(ctx.nExamples / batchSize);
-  const trainingSteps = req.training_steps ?? null;
+  // Mistral's `epochs` may be fractional: that many passes, as a number of steps.
+  const fractional = typeof req.n_epochs === 'number' && !Number.isInteger(req.n_epochs) ? Math.max(1, Math.round(req.n_epochs * stepsPerEpoch)) : null;
+  const trainingSteps = req.training_steps ?? fractional;
   const nEpochs = trainingSteps
     ? Math.round((trainingSteps / stepsPerEpoch) * 1000) / 1000
     : req.n_epochs === 'auto'

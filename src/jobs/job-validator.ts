@@ -4,6 +4,7 @@ import type { Clock } from '../ids/clock.ts';
 import type { Job, JobError } from './job.ts';
 import type { JobsRepository } from './jobs.repository.ts';
 import type { JobsService } from './jobs.service.ts';
+import type { MistralValidation } from './mistral-validation.ts';
 
 export interface ValidatorOptions {
   minTrainingExamples: number;
@@ -19,6 +20,7 @@ export class JobValidator {
     private readonly files: FilesService,
     private readonly clock: Clock,
     private readonly opts: ValidatorOptions,
+    private readonly mistral?: MistralValidation,
   ) {}
 
   async validate(job: Job): Promise<Job> {
@@ -27,11 +29,14 @@ export class JobValidator {
     let nValid = 0;
     let error: JobError | null = null;
     const expect = job.jobType === 'classifier' ? 'classifier' : 'supervised';
+    const filtered: Record<string, string> = {};
     for (const ref of job.trainingFiles) {
       const checked = await this.check(job, ref.file_id, 'training_file', expect, 1);
       nTrain += checked.examples;
       error ??= checked.error;
+      if (checked.filtered) filtered[ref.file_id] = checked.filtered;
     }
+    nTrain += this.mistral?.repositories(job).reduce((n, r) => n + r.samples, 0) ?? 0;
     if (!error && nTrain < this.opts.minTrainingExamples) {
       error = {
         code: 'invalid_n_examples',
@@ -45,8 +50,11 @@ export class JobValidator {
       nValid += checked.examples;
       error = checked.error;
     }
+    const extras = !error && this.mistral ? await this.mistral.finish(job, filtered) : {};
+    error ??= extras.error ?? null;
     const timings = { ...job.stats.timings, validation_started: started, validation_finished: this.clock.nowMs() };
-    const stats = JSON.stringify({ ...job.stats, n_train_examples: nTrain, n_valid_examples: nValid, timings });
+    const stats = JSON.stringify({ ...job.stats, n_train_examples: nTrain, n_valid_examples: nValid, filtered_files: filtered, estimate: extras.estimate, timings });
+    const options = extras.options ? { options: JSON.stringify(extras.options) } : {};
     if (error) {
       return this.service.moveTo(
         job,
@@ -58,9 +66,9 @@ export class JobValidator {
       );
     }
     if (!job.autoStart) {
-      return this.service.moveTo(job, ['validating'], 'validated', { stats }, 'Files validated; the job waits for a start request');
+      return this.service.moveTo(job, ['validating'], 'validated', { stats, ...options }, 'Files validated; the job waits for a start request');
     }
-    return this.service.moveTo(job, ['validating'], 'queued', { stats, queued_at: this.clock.nowMs() }, 'Files validated, moving job to queued state');
+    return this.service.moveTo(job, ['validating'], 'queued', { stats, ...options, queued_at: this.clock.nowMs() }, 'Files validated, moving job to queued state');
   }
 
   private async check(job: Job, fileId: string, param: 'training_file' | 'validation_file', expect: 'supervised' | 'classifier', minExamples: number) {
@@ -68,10 +76,12 @@ export class JobValidator {
     try {
       path = this.files.blobPath(await this.files.get(job.orgId, fileId));
     } catch {
-      return { examples: 0, error: { code: 'file_not_found', message: `The ${param.replace('_', ' ')} ${fileId} was deleted before the job could use it.`, param } };
+      return { examples: 0, error: { code: 'file_not_found', message: `The ${param.replace('_', ' ')} ${fileId} was deleted before the job could use it.`, param }, filtered: null };
     }
     const report = await validateDataset(path, { expect, minExamples, fileRole: param });
+    const filtered = param === 'training_file' ? await this.mistral?.skipInvalid(job, fileId, path, report) : null;
+    if (filtered) return { examples: report.examples, error: null, filtered };
     const error = datasetError(report, { fileId, param, minExamples, shownIssues: this.opts.shownIssues });
-    return { examples: report.examples, error };
+    return { examples: report.examples, error, filtered: null };
   }
 }

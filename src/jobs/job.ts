@@ -51,6 +51,10 @@ export interface JobStats {
   tokens_per_second?: number;
   train_tokens_per_epoch?: number;
   device?: string;
+  /** Mistral's job metadata, worked out at validation (jobs/job-estimate.ts). */
+  estimate?: import('./job-estimate.ts').JobEstimate;
+  /** Training files with invalid lines skipped (invalid_sample_skip_percentage): file id → filtered copy. */
+  filtered_files?: Record<string, string>;
   /** Millisecond timestamps of each phase boundary (validation, queue wait, worker start, training). */
   timings?: Record<string, number>;
 }

@@ -18,6 +18,8 @@ export interface TrainableModel {
 }
 
 export class ModelCatalog {
+  private readonly deleteListeners: Array<(orgId: string, model: CatalogModel) => Promise<void>> = [];
+
   constructor(
     private readonly bases: BaseModels,
     private readonly repo: ModelsRepository,
@@ -60,8 +62,21 @@ export class ModelCatalog {
       throw invalidRequest(`The model '${id}' is a base model; remove its folder from the models directory instead.`, 'model', 'model_not_deletable');
     }
     await this.repo.delete(orgId, id);
+    await Promise.all(this.deleteListeners.map((listener) => listener(orgId, model)));
     // A checkpoint model's files belong to the job's checkpoint list; a final model's weights go.
     if (model.kind === 'fine-tuned') await rm(join(this.dataDir, model.row.path), { recursive: true, force: true });
+  }
+
+  /** Runs after a model is deleted, before its weights are removed (the inference worker unloads it). */
+  onDelete(listener: (orgId: string, model: CatalogModel) => Promise<void>): void {
+    this.deleteListeners.push(listener);
+  }
+
+  /** Renames, describes or (un)archives a model selftune trained; base models are the operator's folders. */
+  async update(orgId: string, id: string, changes: Partial<Pick<ModelRow, 'name' | 'description' | 'archived'>>): Promise<ModelRow> {
+    const model = await this.require(orgId, id);
+    if (model.kind === 'base') throw invalidRequest(`The model '${id}' is a base model; only fine-tuned models can be changed.`, 'model', 'model_not_editable');
+    return (await this.repo.update(orgId, id, changes)) ?? model.row;
   }
 
   insert(row: ModelRow): Promise<void> {

@@ -16,6 +16,11 @@ export class ModelsRepository {
     return this.db.selectFrom('models').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').execute();
   }
 
+  /** Name, description and archived flag: what a client may change on a fine-tuned model. */
+  async update(orgId: string, id: string, changes: Partial<Pick<ModelRow, 'name' | 'description' | 'archived'>>): Promise<ModelRow | undefined> {
+    return this.db.updateTable('models').set(changes).where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirst();
+  }
+
   async delete(orgId: string, id: string): Promise<boolean> {
     const res = await this.db.deleteFrom('models').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
     return res.numDeletedRows > 0n;

@@ -75,6 +75,7 @@ export class Scheduler {
       const row = await claimNext(this.store, 'queued', this.opts.owner, this.opts.leaseMs, this.clock.nowMs());
       if (!row) break;
       const run = this.executor.start(row);
+      if (this.running.size + 1 >= this.opts.maxConcurrentJobs) void this.prewarmIfQueued();
       this.running.set(row.id, run);
       void run.done.finally(() => {
         this.running.delete(row.id);
@@ -83,10 +84,17 @@ export class Scheduler {
     }
   }
 
+  /** With every slot busy, a waiting job will need a trainer as soon as one frees up. */
+  private async prewarmIfQueued() {
+    const waiting = await this.store.db.selectFrom('jobs').select('id').where('status', '=', 'queued').where('locked_by', 'is', null).limit(1).executeTakeFirst();
+    if (waiting) this.executor.prewarm();
+  }
+
   private async validatePending() {
     for (;;) {
       const row = await claimNext(this.store, 'validating', this.opts.owner, this.opts.leaseMs, this.clock.nowMs());
       if (!row) return;
+      this.executor.prewarm(); // a job that passes validation starts training right after
       try {
         await this.validator.validate(jobFromRow(row));
       } catch (err) {
@@ -132,6 +140,7 @@ export class Scheduler {
     this.signals.off('control', this.onControl);
     await this.pass;
     await Promise.all([...this.running.values()].map((r) => r.shutdown()));
+    await this.executor.close();
   }
 
   get activeJobs(): number {

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { DiskBlobs } from '../blobs/disk-blobs.ts';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
 import type { Config } from '../config/config.ts';
@@ -8,11 +9,18 @@ import { EventsRepository } from '../events/events.repository.ts';
 import { LocalExecutor } from '../executors/local/local-executor.ts';
 import { FilesRepository } from '../files/files.repository.ts';
 import { FilesService } from '../files/files.service.ts';
+import { buildInference } from '../inference/build-inference.ts';
 import { type Clock, systemClock } from '../ids/clock.ts';
 import { randomBase62 } from '../ids/ids.ts';
 import { JobSignals } from '../jobs/job-signals.ts';
 import { ACTIVE_WORKER_STATUSES } from '../jobs/job-status.ts';
 import { JobValidator } from '../jobs/job-validator.ts';
+import { JobEstimator } from '../jobs/job-estimate.ts';
+import { JobSearch } from '../jobs/job-search.ts';
+import { MistralValidation } from '../jobs/mistral-validation.ts';
+import { FileSearch } from '../files/file-search.ts';
+import { SignedUrls } from '../files/signed-urls.ts';
+import { RepositoryImporter } from '../repositories/git-import.ts';
 import { JobsRepository } from '../jobs/jobs.repository.ts';
 import { JobsService } from '../jobs/jobs.service.ts';
 import { BaseModels } from '../models/base-models.ts';
@@ -40,12 +48,16 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
     return users.length ? `File is in use by fine-tuning job ${toOpenAiId('job', users[0]!.id)} (status ${users[0]!.status}); delete it once the job has finished.` : null;
   });
   const jobs = new JobsService(jobsRepo, events, filesRepo, catalog, signals, clock);
-  const validator = new JobValidator(jobs, jobsRepo, files, clock, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
+  const jobSearch = new JobSearch(store.db);
+  const estimator = new JobEstimator(jobSearch, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
+  const mistralValidation = new MistralValidation(files, catalog, estimator, events, clock, paths.runs);
+  const validator = new JobValidator(jobs, jobsRepo, files, clock, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 }, mistralValidation);
   const executor = new LocalExecutor(
     { store, service: jobs, catalog, jobs: jobsRepo, events, checkpoints, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
     {
       python: config.python,
       trainerDir,
+      trainerStandby: config.trainerStandby,
       runsDir: paths.runs,
       leaseMs: config.leaseSeconds * 1000,
       heartbeatMs: config.heartbeatSeconds * 1000,
@@ -59,8 +71,15 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
     leaseMs: config.leaseSeconds * 1000,
     pollMs: 1000,
     maxRecoveries: config.maxRecoveries,
-    soleScheduler: store.profile.name === 'sqlite',
+    soleScheduler: store.profile.soleScheduler,
   });
-  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, stagingPath: (name) => blobs.stagingPath(name) };
+  const inference = buildInference(config, catalog, jobs, trainerDir);
+  // A training file is usually followed by a job: start warming a trainer now.
+  files.onUploaded = (row) => row.purpose === 'fine-tune' && executor.prewarm();
+  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, inference, jobSearch, estimator,
+    fileSearch: new FileSearch(store.db),
+    signedUrls: new SignedUrls(config.dataDir),
+    repositories: new RepositoryImporter(config.gitBaseUrl, join(config.dataDir, 'repositories')),
+    stagingPath: (name) => blobs.stagingPath(name) };
   return { ctx, blobs, scheduler, signals };
 }

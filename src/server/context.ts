@@ -1,7 +1,13 @@
 import type { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
 import type { Config } from '../config/config.ts';
 import type { EventsRepository } from '../events/events.repository.ts';
+import type { FileSearch } from '../files/file-search.ts';
 import type { FilesService } from '../files/files.service.ts';
+import type { SignedUrls } from '../files/signed-urls.ts';
+import type { JobEstimator } from '../jobs/job-estimate.ts';
+import type { JobSearch } from '../jobs/job-search.ts';
+import type { RepositoryImporter } from '../repositories/git-import.ts';
+import type { InferenceService } from '../inference/inference-service.ts';
 import type { Clock } from '../ids/clock.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
 import type { ModelCatalog } from '../models/model-catalog.ts';
@@ -15,6 +21,14 @@ export interface AppContext {
   events: EventsRepository;
   checkpoints: CheckpointsRepository;
   catalog: ModelCatalog;
+  /** Chat generation and classification with any callable model. */
+  inference: InferenceService;
+  /** Mistral's job and file list filters, job estimates, signed download links and repository import. */
+  jobSearch: JobSearch;
+  fileSearch: FileSearch;
+  estimator: JobEstimator;
+  signedUrls: SignedUrls;
+  repositories: RepositoryImporter;
   /** Staging path for an upload in flight. */
   stagingPath(name: string): string;
 }

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { mistralPlugin } from '../dialects/mistral/mistral.plugin.ts';
 import { openAiPlugin } from '../dialects/openai/openai.plugin.ts';
 import { newRequestId } from '../ids/ids.ts';
+import { registerDashboard } from './dashboard.ts';
 import type { AppContext } from './context.ts';
 
 export interface Health {
@@ -42,5 +43,6 @@ export async function buildHttp(ctx: AppContext, health: Health): Promise<Fastif
   });
   await app.register(openAiPlugin(ctx), { prefix: '/v1' });
   await app.register(mistralPlugin(ctx), { prefix: '/mistral/v1' });
+  await registerDashboard(app);
   return app;
 }

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.ts';
 import { dataPaths, trainerDir } from '../config/paths.ts';
-import { openSqlite } from '../db/backend.ts';
+import { openStore } from '../db/backend.ts';
 import { migrate } from '../db/migrate.ts';
 import { checkTrainerEnvironment, ensureDemoModel } from '../models/demo-model.ts';
 import { buildContainer } from './container.ts';
@@ -27,7 +27,7 @@ export async function createServer(config: Config): Promise<SelftuneServer> {
   const paths = dataPaths(config.dataDir);
   await mkdir(config.dataDir, { recursive: true });
   const unlock = lockDataDir(config.dataDir);
-  const store = openSqlite(paths.database);
+  const store = openStore(config.databaseUrl, paths.database);
   await migrate(store);
   const { ctx, blobs, scheduler } = buildContainer(config, store, paths);
   await blobs.init();
@@ -59,6 +59,7 @@ export async function createServer(config: Config): Promise<SelftuneServer> {
       await ready.catch(() => {});
       await scheduler.stop();
       await app.close();
+      await ctx.inference.close();
       await store.close();
       unlock();
     },

@@ -61,6 +61,20 @@ test('read commands print tables, or JSON with --json', async () => {
   assert.match(files.stdout, /train\.jsonl\s+fine-tune/);
 });
 
+test('chat answers with any model, fine-tuned or base', async () => {
+  const model = (JSON.parse((await selftune('models', 'list', '--json')).stdout) as Array<{ id: string }>).find((m) => m.id.startsWith('ft:selftune-tiny:default:cli:') && !m.id.includes('ckpt'))!.id;
+  const chat = await selftune('chat', model, 'What colour is the sky?', '--system', 'You answer in one short sentence.', '--json');
+  assert.equal(chat.code, 0, chat.stderr);
+  const completion = JSON.parse(chat.stdout) as { model: string; choices: Array<{ message: { content: string } }>; usage: { completion_tokens: number } };
+  assert.equal(completion.model, model);
+  assert.ok(completion.usage.completion_tokens > 0);
+  const plain = await selftune('chat', 'selftune-tiny', 'hello', '--max-tokens', '5');
+  assert.equal(plain.code, 0, plain.stderr);
+  const unknown = await selftune('chat', 'ft:nope', 'hello');
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /error: 404/);
+});
+
 test('a bad file is refused with its line numbers and a non-zero exit', async () => {
   const notJsonl = join(dir, 'notes.jsonl');
   await writeFile(notJsonl, '{"messages": []}\nthis is not json\n');

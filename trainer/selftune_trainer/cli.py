@@ -18,7 +18,17 @@ def main(argv=None):
     make = sub.add_parser("make-tiny-model", help="create the random-initialised selftune-tiny demo model")
     make.add_argument("--out", required=True)
     train = sub.add_parser("train", help="run a fine-tuning job described by a spec.json")
-    train.add_argument("--spec", required=True)
+    spec_source = train.add_mutually_exclusive_group(required=True)
+    spec_source.add_argument("--spec")
+    spec_source.add_argument("--standby", action="store_true",
+                             help="import everything now, then wait for {\"command\": \"start\", \"spec\": PATH} on stdin")
+    infer = sub.add_parser("serve-inference", help="the warm inference worker: JSON-line requests on stdin")
+    infer.add_argument("--threads", type=int, default=1)
+    infer.add_argument("--cache-size", type=int, default=8)
+    infer.add_argument("--max-active", type=int, default=4)
+    count = sub.add_parser("count-tokens", help="examples and tokens of JSONL files with a model's tokenizer")
+    count.add_argument("--model", required=True)
+    count.add_argument("files", nargs="+")
     args = parser.parse_args(argv)
 
     protocol.take_over_stdout()
@@ -29,12 +39,22 @@ def main(argv=None):
 
             make_tiny_model(args.out)
             return 0
-        commands = protocol.Commands()
-        commands.listen()
+        if args.command == "serve-inference":
+            from .inference.server import serve
+
+            return serve(args.threads, args.cache_size, args.max_active)
+        if args.command == "count-tokens":
+            from .token_count import count_tokens
+
+            protocol.emit("counted", **count_tokens(args.model, args.files))
+            return 0
         from .loop import run_training
         from .spec import load_spec
 
-        return run_training(load_spec(os.path.abspath(args.spec)), commands)
+        spec_path = args.spec or protocol.wait_for_start()
+        commands = protocol.Commands()
+        commands.listen()
+        return run_training(load_spec(os.path.abspath(spec_path)), commands)
     except TrainerError as e:
         return _fail(e.code, e.message)
     except BaseException as e:  # every way of dying must still tell the server why

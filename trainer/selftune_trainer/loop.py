@@ -3,6 +3,7 @@ import os
 import random
 import shutil
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -27,7 +28,8 @@ def run_training(spec, commands):
     check_base_model(spec.base_model_path)
     meta = read_model_meta(spec.base_model_path)
     tokenizer = load_tokenizer(spec.base_model_path)
-    groups, valid = load_datasets(spec, tokenizer)
+    recipe = pick_recipe(spec)
+    groups, valid = recipe.load_datasets(spec, tokenizer)
     batcher = Batcher(groups, [f["weight"] for f in spec.training_files], spec.batch_size, spec.seed)
     pad = pad_id(tokenizer)
 
@@ -38,7 +40,7 @@ def run_training(spec, commands):
     point = ckpt.find_resume_point(spec.output_dir) if spec.resume else None
     state = ckpt.load_state(point[1]) if point else None
     seed_everything(spec.seed)
-    model, mode = build_model(spec, device, meta, point and point[1], state and state["training_mode"])
+    model, mode = recipe.build_model(spec, device, meta, point and point[1], state and state["training_mode"])
     total_steps = spec.training_steps or batcher.steps_per_epoch * spec.n_epochs
     if state and state["total_steps"] != total_steps:
         log("warn", f"spec gives {total_steps} total steps but the run being resumed has {state['total_steps']}; keeping it")
@@ -86,7 +88,7 @@ def run_training(spec, commands):
             return 0
         examples = batcher.batch(step)
         t_step = time.time()
-        loss, acc = train_step(model, optimizer, scheduler, examples, pad, device)
+        loss, acc = recipe.train_step(model, optimizer, scheduler, examples, pad, device)
         compute_seconds += time.time() - t_step
         step += 1
         step_tokens = sum(len(ex.input_ids) for ex in examples)
@@ -96,14 +98,14 @@ def run_training(spec, commands):
                    **{k: v for k, v in metrics.items() if k.startswith(("valid_", "full_valid_"))}}
         event = {"train_loss": loss, "train_mean_token_accuracy": acc}
         if valid_mini and (step % eval_every == 0 or step == total_steps):
-            event["valid_loss"], event["valid_mean_token_accuracy"] = evaluate(model, valid_mini, spec.batch_size, pad, device)
+            event["valid_loss"], event["valid_mean_token_accuracy"] = recipe.evaluate(model, valid_mini, spec.batch_size, pad, device)
             metrics.update({k: event[k] for k in ("valid_loss", "valid_mean_token_accuracy")})
         emit("step", step=step, total_steps=total_steps, epoch=step / spe, **event, step_tokens=step_tokens,
              trained_tokens=trained_tokens, tokens_per_second=session_tokens / max(compute_seconds, 1e-9),
              elapsed_seconds=elapsed())
         if step % spe == 0 or step == total_steps:
             if valid:
-                full = evaluate(model, valid, spec.batch_size, pad, device)
+                full = recipe.evaluate(model, valid, spec.batch_size, pad, device)
                 metrics["full_valid_loss"], metrics["full_valid_mean_token_accuracy"] = full
             path = ckpt.checkpoint_path(spec.output_dir, step)
             ckpt.save_training_dir(path, model, tokenizer, snapshot())
@@ -120,6 +122,15 @@ def run_training(spec, commands):
     shutil.rmtree(ckpt.resume_path(spec.output_dir), ignore_errors=True)
     emit("completed", step=step, trained_tokens=trained_tokens, path=final)
     return 0
+
+
+def pick_recipe(spec):
+    """What differs by task: data, model, one step, evaluation; everything else is this loop."""
+    if spec.task == "classifier":
+        from .classifier.recipe import classifier_recipe
+
+        return classifier_recipe(spec)
+    return SimpleNamespace(load_datasets=load_datasets, build_model=build_model, train_step=train_step, evaluate=evaluate)
 
 
 def load_datasets(spec, tokenizer):

@@ -59,6 +59,21 @@ def log(level, message):
     emit("log", level=level, message=message)
 
 
+def wait_for_start(stream=None):
+    """Standby: the imports are done; block until the server hands over a job's spec.
+
+    Importing torch and transformers takes seconds, so the server keeps one
+    process parked here and a job starts the moment it is claimed."""
+    _die_with_parent()
+    line = (stream or sys.stdin).readline()
+    if not line:
+        os._exit(EXIT_PARENT_GONE)  # the server went away before giving us work
+    message = json.loads(line)
+    if message.get("command") != "start" or not isinstance(message.get("spec"), str):
+        raise ValueError(f"expected a start command on stdin, got: {line[:200]}")
+    return message["spec"]
+
+
 class Commands:
     """Flags set by stdin commands or signals, polled by the loop between steps."""
 

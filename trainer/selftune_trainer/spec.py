@@ -7,6 +7,8 @@ from .errors import TrainerError
 from .protocol import log
 
 MODES = ("auto", "full", "lora")
+TASKS = ("completion", "classifier")
+LOSSES = ("single_class", "multi_class")
 DECAYS = ("linear", "cosine", "constant")
 
 
@@ -50,6 +52,8 @@ class TrainSpec:
     eval_every: int = 0
     keep_checkpoints: int = 3
     resume: bool = True
+    task: str = "completion"
+    classifier_targets: list = field(default_factory=list)  # [{name, labels, weight, loss_function}]
 
     def __post_init__(self):
         _check(isinstance(self.job_id, str) and self.job_id, "job_id must be a non-empty string")
@@ -84,6 +88,9 @@ class TrainSpec:
         _check(_is_int(self.eval_every) and self.eval_every >= 0, "eval_every must be an integer >= 0")
         _check(_is_int(self.keep_checkpoints) and self.keep_checkpoints >= 1, "keep_checkpoints must be an integer >= 1")
         _check(isinstance(self.resume, bool), "resume must be true or false")
+        _check(self.task in TASKS, f"task must be one of {', '.join(TASKS)}")
+        if self.task == "classifier":
+            self.classifier_targets = _targets(self.classifier_targets)
 
 
 def load_spec(path):
@@ -115,6 +122,22 @@ def _files(value, name, with_weight):
         weight = entry.get("weight", 1.0) if with_weight else 1.0
         _check(_is_num(weight) and weight > 0, f"{name}[{i}].weight must be a positive number")
         out.append({"path": entry["path"], "weight": float(weight)})
+    return out
+
+
+def _targets(value):
+    _check(isinstance(value, list) and value, "classifier_targets must be a non-empty list for a classifier task")
+    out = []
+    for i, t in enumerate(value):
+        _check(isinstance(t, dict) and isinstance(t.get("name"), str) and t["name"], f"classifier_targets[{i}].name must be a string")
+        labels = t.get("labels")
+        _check(isinstance(labels, list) and labels and all(isinstance(x, str) for x in labels),
+               f"classifier_targets[{i}].labels must be a non-empty list of strings")
+        weight = t.get("weight", 1.0)
+        _check(_is_num(weight) and weight >= 0, f"classifier_targets[{i}].weight must be a number >= 0")
+        loss = t.get("loss_function") or "single_class"
+        _check(loss in LOSSES, f"classifier_targets[{i}].loss_function must be one of {', '.join(LOSSES)}")
+        out.append({"name": t["name"], "labels": list(labels), "weight": float(weight), "loss_function": loss})
     return out
 
 

@@ -2,7 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../errors/app-error.ts';
 import { authenticate } from '../../server/auth.ts';
 import type { AppContext } from '../../server/context.ts';
+import { mistralChatRoutes } from './chat.routes.ts';
+import { parseRecordId } from '../../ids/ids.ts';
+import { mistralClassifyRoutes } from './classify.routes.ts';
 import { renderMistralError } from './errors.ts';
+import { isSignedDownload, mistralFilesRoutes } from './files.routes.ts';
+import { mistralJobsRoutes } from './jobs.routes.ts';
+import { mistralModelsRoutes } from './models.routes.ts';
 
 /** The Mistral dialect, mounted at /mistral/v1 (SDK serverURL: http://host:port/mistral). */
 export function mistralPlugin(ctx: AppContext) {
@@ -12,8 +18,19 @@ export function mistralPlugin(ctx: AppContext) {
       renderMistralError(notFound(`Invalid URL (${request.method} ${request.url})`, null, 'unknown_url'), request, reply),
     );
     app.addHook('onRequest', async (request) => {
+      if (isSignedDownload(request)) {
+        // A signed link stands in for the API key, for this one file until it expires.
+        const fileId = parseRecordId('file', (request.params as { id: string }).id) ?? '';
+        request.caller = { orgId: await ctx.signedUrls.verify(fileId, request.query as Record<string, unknown>, ctx.clock.nowMs()), keyFingerprint: null };
+        return;
+      }
       request.caller = authenticate(request, ctx.config.apiKeys);
     });
     // Route groups register here, one line each.
+    mistralFilesRoutes(app, ctx);
+    mistralJobsRoutes(app, ctx);
+    mistralModelsRoutes(app, ctx);
+    mistralClassifyRoutes(app, ctx);
+    mistralChatRoutes(app, ctx);
   };
 }

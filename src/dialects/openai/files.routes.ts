@@ -5,7 +5,7 @@ import { invalidRequest } from '../../errors/app-error.ts';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { UPLOAD_PURPOSES } from '../../files/file-record.ts';
 import type { StagedUpload } from '../../files/files.service.ts';
-import { stageUpload } from '../../files/upload-stream.ts';
+import { storeUpload } from '../../files/multipart-upload.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import type { AppContext } from '../../server/context.ts';
 import { toWireFile } from './mappers.ts';
@@ -26,32 +26,11 @@ const listQuery = z.object({
 
 export function openAiFilesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/files', async (request) => {
-    if (!request.isMultipart()) throw invalidRequest('Uploads must be sent as multipart/form-data.', 'file', 'invalid_content_type');
-    const fields: Record<string, string> = {};
-    let staged: StagedUpload | null = null;
-    try {
-      for await (const part of request.parts()) {
-        if (part.type === 'file') {
-          if (part.fieldname !== 'file' || staged) {
-            part.file.resume();
-            throw invalidRequest(`Unexpected file part '${part.fieldname}'; send exactly one part named 'file'.`, part.fieldname);
-          }
-          staged = await stageUpload(part.file, part.filename || 'file', ctx.stagingPath, ctx.config.maxUploadBytes, () => part.file.truncated);
-        } else {
-          fields[part.fieldname] = String(part.value);
-        }
-      }
-      if (!staged) throw invalidRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter');
+    const file = await storeUpload(request, ctx.files, ctx.stagingPath, ctx.config.maxUploadBytes, (fields) => {
       const parsed = parseOrThrow(uploadFields, fields);
-      const file = await ctx.files.createFromUpload(request.caller.orgId, staged, {
-        purpose: parsed.purpose,
-        expiresAfterSeconds: parsed['expires_after[seconds]'],
-      });
-      staged = null;
-      return toWireFile(file);
-    } finally {
-      if (staged) await rm(staged.path, { force: true });
-    }
+      return { purpose: parsed.purpose, expiresAfterSeconds: parsed['expires_after[seconds]'] };
+    });
+    return toWireFile(file);
   });
 
   app.get('/files', async (request) => {

@@ -32,6 +32,9 @@ function statusFilter(value: unknown): JobStatus[] | undefined {
   return matches;
 }
 
+/** `type=metrics|message` is an extension to OpenAI's events list: the dashboard reads a job's whole loss history without its messages. */
+const eventsQuery = cursorQuery(20, 1000).extend({ type: z.enum(['message', 'metrics']).optional() });
+
 export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   const load = (request: JobRequest): Promise<Job> =>
     ctx.jobs.get(request.caller.orgId, parseRecordId('job', request.params.id), request.params.id);
@@ -61,9 +64,9 @@ export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/fine_tuning/jobs/:id/events', async (request: JobRequest) => {
     const job = await load(request);
-    const { after, limit } = parseOrThrow(cursorQuery(20, 1000), request.query);
+    const { after, limit, type } = parseOrThrow(eventsQuery, request.query);
     const afterId = after ? (parseRecordId('event', after) ?? 'none') : undefined;
-    return cursorPage(await ctx.events.page(job.id, limit, afterId), limit, toWireEvent, false);
+    return cursorPage(await ctx.events.page(job.id, limit, afterId, type), limit, toWireEvent, false);
   });
 
   app.get('/fine_tuning/jobs/:id/checkpoints', async (request: JobRequest) => {

@@ -48,7 +48,8 @@ export function toWireJob(job: Job) {
     result_files: job.resultFiles.map((id) => toOpenAiId('file', id)),
     status: openAiStatus(job.status),
     validation_file: job.validationFiles[0] ? toOpenAiId('file', job.validationFiles[0]) : null,
-    training_file: toOpenAiId('file', job.trainingFiles[0]!.file_id),
+    // A Mistral job may train on repositories only.
+    training_file: job.trainingFiles[0] ? toOpenAiId('file', job.trainingFiles[0].file_id) : null,
     hyperparameters: job.methodType === 'supervised' ? hp : null,
     trained_tokens: job.trainedTokens,
     error: job.error ?? {},

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../errors/app-error.ts';
 import { authenticate } from '../../server/auth.ts';
 import type { AppContext } from '../../server/context.ts';
+import { openAiChatRoutes } from './chat.routes.ts';
 import { renderOpenAiError } from './errors.ts';
 import { openAiFilesRoutes } from './files.routes.ts';
 import { openAiJobsRoutes } from './jobs.routes.ts';
@@ -20,5 +21,6 @@ export function openAiPlugin(ctx: AppContext) {
     openAiFilesRoutes(app, ctx);
     openAiJobsRoutes(app, ctx);
     openAiModelsRoutes(app, ctx);
+    openAiChatRoutes(app, ctx);
   };
 }

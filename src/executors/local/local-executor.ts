@@ -8,13 +8,18 @@ import { resolveHyperparameters } from '../../jobs/hyperparameters.ts';
 import { type ProgressDeps, TrainingProgress } from '../../jobs/training-progress.ts';
 import type { ModelCatalog, TrainableModel } from '../../models/model-catalog.ts';
 import { fineTunedModelName } from '../../models/model-names.ts';
+import { mistralModelName } from '../../models/mistral-model-names.ts';
+import { trainingInputs } from '../../jobs/mistral-validation.ts';
 import { releaseLease, renewLease } from '../../queue/leases.ts';
 import type { TrainerSpec } from '../trainer-protocol.ts';
-import { TrainerProcess } from './trainer-process.ts';
+import { TrainerLauncher } from './trainer-launcher.ts';
+import type { TrainerProcess } from './trainer-process.ts';
 
 export interface LocalExecutorOptions {
   python: string;
   trainerDir: string;
+  /** Keep one trainer process with its imports done, ready for the next job. */
+  trainerStandby: boolean;
   runsDir: string;
   leaseMs: number;
   heartbeatMs: number;
@@ -39,11 +44,24 @@ export interface RunningJob {
 
 /** Runs claimed jobs as trainer subprocesses on this machine. */
 export class LocalExecutor {
+  private readonly launcher: TrainerLauncher;
+
   constructor(
     private readonly deps: ExecutorDeps,
     private readonly opts: LocalExecutorOptions,
     private readonly owner: string,
-  ) {}
+  ) {
+    this.launcher = new TrainerLauncher(opts.python, opts.trainerDir, opts.trainerStandby);
+  }
+
+  /** Work is on its way: have a trainer process ready for it. */
+  prewarm(): void {
+    this.launcher.prewarm();
+  }
+
+  close(): Promise<void> {
+    return this.launcher.close();
+  }
 
   start(row: JobRow): RunningJob {
     let trainer: TrainerProcess | null = null;
@@ -85,7 +103,7 @@ export class LocalExecutor {
       const specPath = join(runDir, 'spec.json');
       await writeFile(specPath, JSON.stringify(await this.spec(job, model, runDir), null, 2));
       const progress = new TrainingProgress(this.deps, job, model.root);
-      const trainer = new TrainerProcess({ python: this.opts.python, trainerDir: this.opts.trainerDir, specPath, onEvent: (e) => progress.apply(e) });
+      const trainer = this.launcher.launch(specPath, (e) => progress.apply(e));
       attach(trainer);
       const timer = setInterval(() => void heartbeat().catch(() => {}), this.opts.heartbeatMs);
       const exit = await trainer.exited.finally(() => clearInterval(timer));
@@ -130,7 +148,7 @@ export class LocalExecutor {
     const { clock } = this.deps;
     const now = clock.nowMs();
     const resolved = resolveHyperparameters(job.hyperparameters, { nExamples: job.stats.n_train_examples ?? 0, defaultSeqLen: this.opts.maxSeqLen });
-    const plannedModel = job.stats.planned_model ?? fineTunedModelName(model.root, job.orgId, job.suffix);
+    const plannedModel = job.stats.planned_model ?? (job.createdVia === 'mistral' ? mistralModelName(job, model.root) : fineTunedModelName(model.root, job.orgId, job.suffix));
     const firstStart = job.startedAt === null;
     const timings = { ...job.stats.timings, [firstStart ? 'claimed' : `reclaimed_${job.recoveries}`]: now };
     return this.deps.service.moveTo(job, ['queued'], 'running', {
@@ -147,7 +165,7 @@ export class LocalExecutor {
       job_id: job.id,
       base_model_path: model.path,
       output_dir: runDir,
-      training_files: await Promise.all(job.trainingFiles.map(async (f) => ({ path: await filePath(f.file_id), weight: f.weight }))),
+      training_files: await trainingInputs(job, job.stats.filtered_files ?? {}, filePath),
       validation_files: await Promise.all(job.validationFiles.map(async (id) => ({ path: await filePath(id) }))),
       n_epochs: r.training_steps ? null : r.n_epochs,
       training_steps: r.training_steps,
@@ -164,6 +182,8 @@ export class LocalExecutor {
       eval_every: 0,
       keep_checkpoints: 3,
       resume: true,
+      task: job.jobType,
+      classifier_targets: (job.options.classifier_targets as TrainerSpec['classifier_targets'] | undefined) ?? [],
     };
   }
 

@@ -2,13 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { parseTrainerLine, type TrainerCommand, type TrainerEvent } from '../trainer-protocol.ts';
 
-export interface TrainerProcessOptions {
-  python: string;
-  trainerDir: string;
-  specPath: string;
-  onEvent: (e: TrainerEvent) => Promise<void>;
-}
-
 export interface TrainerExit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -19,18 +12,22 @@ export interface TrainerExit {
 const STDERR_TAIL_LINES = 20;
 
 /**
- * One trainer subprocess. Events are handed to `onEvent` strictly in order
- * (each awaited before the next), so the database sees them as emitted.
+ * One trainer subprocess. Events are handed to the attached handler strictly
+ * in order (each awaited before the next), so the database sees them as
+ * emitted; lines that arrive before a handler is attached wait for it.
  * The trainer exits by itself if our end of its stdin closes (we died).
  */
 export class TrainerProcess {
   private readonly child: ChildProcess;
   private readonly stderr: string[] = [];
+  private handler: ((e: TrainerEvent) => Promise<void>) | null = null;
+  private attached!: () => void;
+  private hasExited = false;
   readonly exited: Promise<TrainerExit>;
 
-  constructor(opts: TrainerProcessOptions) {
-    this.child = spawn(opts.python, ['-m', 'selftune_trainer', 'train', '--spec', opts.specPath], {
-      env: { ...process.env, PYTHONPATH: opts.trainerDir, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' },
+  constructor(python: string, trainerDir: string, args: string[]) {
+    this.child = spawn(python, ['-m', 'selftune_trainer', 'train', ...args], {
+      env: { ...process.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child.stdin?.on('error', () => {}); // the trainer may exit before reading a command
@@ -40,35 +37,43 @@ export class TrainerProcess {
       if (this.stderr.length > STDERR_TAIL_LINES) this.stderr.shift();
     });
     const stdout = createInterface({ input: this.child.stdout! });
-    let chain = Promise.resolve();
+    let chain = new Promise<void>((resolve) => (this.attached = resolve));
     stdout.on('line', (line) => {
       const event = parseTrainerLine(line);
-      if (event) chain = chain.then(() => opts.onEvent(event));
+      if (event) chain = chain.then(() => this.handler?.(event));
     });
     const closed = new Promise<void>((resolve) => stdout.on('close', resolve));
     const spawnError = new Promise<Error>((resolve) => this.child.on('error', resolve));
     this.exited = Promise.race([
       new Promise<TrainerExit>((resolve) =>
         this.child.on('exit', (code, signal) => {
+          this.hasExited = true;
+          this.attached(); // a process that died unattached must still report its exit
           // Wait for stdout to drain and every event to be applied before reporting the exit.
           void closed.then(() => chain).then(() => resolve({ code, signal, stderrTail: this.stderr.join('\n') }));
         }),
       ),
-      spawnError.then((err) => ({ code: null, signal: null, stderrTail: `could not start ${opts.python}: ${err.message}` })),
+      spawnError.then((err) => ({ code: null, signal: null, stderrTail: `could not start ${python}: ${err.message}` })),
     ]);
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
+  /** Starts delivering events (including any that arrived before) to `handler`. */
+  attach(handler: (e: TrainerEvent) => Promise<void>): void {
+    this.handler = handler;
+    this.attached();
   }
 
-  send(command: TrainerCommand): void {
+  get alive(): boolean {
+    return !this.hasExited && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  send(command: TrainerCommand | { command: 'start'; spec: string }): void {
     this.child.stdin?.write(`${JSON.stringify(command)}\n`);
   }
 
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
   async kill(graceMs = 5000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (!this.alive) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;

@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseOrThrow } from '../../errors/zod-errors.ts';
+import { parseRecordId } from '../../ids/ids.ts';
+import type { Job } from '../../jobs/job.ts';
+import type { AppContext } from '../../server/context.ts';
+import { toCreateCommand } from './job.request.ts';
+import { createQuery, jobIn, listJobsQuery } from './job.schemas.ts';
+import { statusesShownAs, toDetailedJobOut, toJobOut } from './job.mappers.ts';
+import { dryRun } from './dry-run.ts';
+
+type JobRequest = FastifyRequest<{ Params: { id: string } }>;
+
+export function mistralJobsRoutes(app: FastifyInstance, ctx: AppContext) {
+  const load = (request: JobRequest): Promise<Job> =>
+    ctx.jobs.get(request.caller.orgId, parseRecordId('job', request.params.id), request.params.id);
+  const detailed = async (job: Job) => toDetailedJobOut(job, await ctx.events.all(job.id), await ctx.checkpoints.all(job.id));
+
+  app.post('/fine_tuning/jobs', async (request) => {
+    const query = parseOrThrow(createQuery, request.query);
+    const body = parseOrThrow(jobIn, request.body ?? {});
+    if (query.dry_run) return dryRun(ctx, request.caller.orgId, body);
+    const job = await ctx.jobs.create(await toCreateCommand(body, request.caller, ctx.repositories));
+    return toJobOut(job);
+  });
+
+  app.get('/fine_tuning/jobs', async (request) => {
+    const q = parseOrThrow(listJobsQuery, request.query);
+    const { jobs, total } = await ctx.jobSearch.search({
+      orgId: request.caller.orgId,
+      model: q.model,
+      createdAfter: q.created_after,
+      createdBefore: q.created_before,
+      // Without API keys every caller is anonymous: "mine" is then every job of the org.
+      createdBy: q.created_by_me && request.caller.keyFingerprint ? request.caller.keyFingerprint : undefined,
+      statuses: q.status ? statusesShownAs(q.status) : undefined,
+      suffix: q.suffix,
+      wandbProject: q.wandb_project,
+      wandbName: q.wandb_name,
+      page: q.page,
+      pageSize: q.page_size,
+    });
+    return { object: 'list', data: jobs.map(toJobOut), total };
+  });
+
+  app.get('/fine_tuning/jobs/:id', async (request: JobRequest) => detailed(await load(request)));
+
+  for (const action of ['cancel', 'start'] as const) {
+    app.post(`/fine_tuning/jobs/:id/${action}`, async (request: JobRequest) => {
+      const job = await load(request);
+      return detailed(await ctx.jobs[action](job.orgId, job.id));
+    });
+  }
+}

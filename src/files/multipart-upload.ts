@@ -1,0 +1,59 @@
+import { rm } from 'node:fs/promises';
+import type { FastifyRequest } from 'fastify';
+import { invalidRequest } from '../errors/app-error.ts';
+import type { FileRow } from '../db/schema.ts';
+import type { FilesService, StagedUpload, UploadOptions } from './files.service.ts';
+import { stageUpload } from './upload-stream.ts';
+
+export interface ReceivedUpload {
+  staged: StagedUpload;
+  /** The form's text fields, by name. */
+  fields: Record<string, string>;
+}
+
+/**
+ * Reads a multipart upload with exactly one file part named `file`, streaming
+ * it to the staging area. The caller owns `staged.path` (and removes it on error).
+ */
+export async function receiveUpload(request: FastifyRequest, stagingPath: (name: string) => string, limitBytes: number): Promise<ReceivedUpload> {
+  if (!request.isMultipart()) throw invalidRequest('Uploads must be sent as multipart/form-data.', 'file', 'invalid_content_type');
+  const fields: Record<string, string> = {};
+  let staged: StagedUpload | null = null;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file' || staged) {
+          part.file.resume();
+          throw invalidRequest(`Unexpected file part '${part.fieldname}'; send exactly one part named 'file'.`, part.fieldname);
+        }
+        staged = await stageUpload(part.file, part.filename || 'file', stagingPath, limitBytes, () => part.file.truncated);
+      } else {
+        fields[part.fieldname] = String(part.value);
+      }
+    }
+  } catch (err) {
+    if (staged) await rm(staged.path, { force: true });
+    throw err;
+  }
+  if (!staged) throw invalidRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter');
+  return { staged, fields };
+}
+
+/**
+ * Receives an upload and stores it as a file; `options` reads the form's text
+ * fields (and may throw for bad ones). A refused upload leaves nothing staged.
+ */
+export async function storeUpload(
+  request: FastifyRequest,
+  files: FilesService,
+  stagingPath: (name: string) => string,
+  limitBytes: number,
+  options: (fields: Record<string, string>) => UploadOptions,
+): Promise<FileRow> {
+  const { staged, fields } = await receiveUpload(request, stagingPath, limitBytes);
+  try {
+    return await files.createFromUpload(request.caller.orgId, staged, options(fields));
+  } finally {
+    await rm(staged.path, { force: true }); // already moved into the store on success
+  }
+}

@@ -1,0 +1,27 @@
+import { availableParallelism } from 'node:os';
+import type { Config } from '../config/config.ts';
+import type { JobsService } from '../jobs/jobs.service.ts';
+import type { ModelCatalog } from '../models/model-catalog.ts';
+import { externalServers } from './external-server.ts';
+import { InferenceService } from './inference-service.ts';
+import { InferenceWorker } from './inference-worker.ts';
+import { ModelResolver } from './model-resolver.ts';
+
+/** Half the cores by default: training takes all but one, so the two share rather than both claim everything. */
+export const inferenceThreads = (configured: number): number => configured || Math.max(1, Math.floor(availableParallelism() / 2));
+
+export function buildInference(config: Config, catalog: ModelCatalog, jobs: JobsService, trainerDir: string): InferenceService {
+  const worker = new InferenceWorker({
+    python: config.python,
+    trainerDir,
+    threads: inferenceThreads(config.inferenceThreads),
+    cacheSize: config.inferenceCacheSize,
+    maxActive: config.inferenceMaxActive,
+    log: (level, message) => {
+      if (config.logLevel !== 'silent' && level !== 'info') process.stderr.write(`[${level}] ${message}\n`);
+    },
+  });
+  const service = new InferenceService(new ModelResolver(catalog, jobs, config.dataDir), worker, externalServers(config.externalInference));
+  catalog.onDelete((orgId, model) => service.unload(orgId, model));
+  return service;
+}

@@ -1,0 +1,72 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { AppError, notFound } from '../errors/app-error.ts';
+import { toOpenAiId } from '../ids/ids.ts';
+import { JOB_STATUS, TERMINAL_STATUSES } from '../jobs/job-status.ts';
+import type { JobsService } from '../jobs/jobs.service.ts';
+import type { CatalogModel, ModelCatalog } from '../models/model-catalog.ts';
+import type { WorkerModel } from './worker-protocol.ts';
+
+/** A callable model: where its weights are, and the base model at the root of its lineage. */
+export interface ResolvedModel {
+  id: string;
+  root: string;
+  modelType: 'completion' | 'classifier';
+  worker: WorkerModel;
+}
+
+const UNFINISHED = Object.values(JOB_STATUS).filter((s) => !TERMINAL_STATUSES.includes(s));
+
+export class ModelResolver {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    private readonly jobs: JobsService,
+    private readonly dataDir: string,
+  ) {}
+
+  async resolve(orgId: string, id: string): Promise<ResolvedModel> {
+    const model = await this.catalog.get(orgId, id);
+    if (!model) throw await this.missing(orgId, id);
+    return this.locate(orgId, model);
+  }
+
+  async locate(orgId: string, model: CatalogModel): Promise<ResolvedModel> {
+    if (model.kind === 'base') return { id: model.id, root: model.id, modelType: 'completion', worker: { key: model.id, kind: 'base', path: model.base.path } };
+    const { row } = model;
+    const path = join(this.dataDir, row.path);
+    const modelType = row.model_type === 'classifier' ? 'classifier' : 'completion';
+    if (modelType === 'classifier') return { id: model.id, root: row.base_model, modelType, worker: { key: model.id, kind: 'classifier', path } };
+    if (row.training_mode !== 'lora') return { id: model.id, root: row.base_model, modelType, worker: { key: model.id, kind: 'full', path } };
+    return { id: model.id, root: row.base_model, modelType, worker: { key: model.id, kind: 'lora', path, base_path: await this.adapterBase(orgId, path, row.base_model) } };
+  }
+
+  /** The weights an adapter was trained on: its adapter_config.json says, else the root base model. */
+  private async adapterBase(orgId: string, adapterDir: string, root: string): Promise<string> {
+    const config = await readFile(join(adapterDir, 'adapter_config.json'), 'utf8')
+      .then((t) => JSON.parse(t) as { base_model_name_or_path?: string })
+      .catch(() => ({}) as { base_model_name_or_path?: string });
+    const named = config.base_model_name_or_path;
+    if (named && isAbsolute(named) && (await stat(join(named, 'config.json')).catch(() => null))) return named;
+    const base = await this.catalog.get(orgId, root);
+    if (base?.kind !== 'base') throw new AppError({ status: 500, type: 'server_error', message: `The base model '${root}' of this adapter is no longer in the models directory.` });
+    return base.base.path;
+  }
+
+  /** 404, or a clearer answer when the name is a model a job is still producing. */
+  private async missing(orgId: string, id: string): Promise<AppError> {
+    if (id.startsWith('ft:')) {
+      const jobs = await this.jobs.list({ orgId, limit: 500, status: UNFINISHED });
+      const job = jobs.find((j) => j.stats.planned_model === id);
+      if (job) {
+        return new AppError({
+          status: 404,
+          type: 'invalid_request_error',
+          message: `The model '${id}' is not ready yet: fine-tuning job ${toOpenAiId('job', job.id)} is ${job.status}. It can be called once the job has succeeded.`,
+          param: 'model',
+          code: 'model_not_ready',
+        });
+      }
+    }
+    return notFound(`The model '${id}' does not exist or you do not have access to it.`, 'model', 'model_not_found');
+  }
+}

@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { type Job, jobFromRow } from './job.ts';
+
+/** Mistral's job list filters, over every job of the organization whichever dialect created it. */
+export interface JobFilter {
+  orgId: string;
+  model?: string | undefined;
+  /** Milliseconds, exclusive. */
+  createdAfter?: number | undefined;
+  createdBefore?: number | undefined;
+  createdBy?: string | undefined;
+  statuses?: readonly string[] | undefined;
+  jobType?: string | undefined;
+  suffix?: string | undefined;
+  wandbProject?: string | undefined;
+  wandbName?: string | undefined;
+  page: number;
+  pageSize: number;
+}
+
+/** A W&B integration as either dialect stores it (Mistral flat, OpenAI under `wandb`). */
+function wandbOf(integration: unknown): { project?: string; name?: string | null } {
+  const i = integration as { project?: string; name?: string | null; wandb?: { project?: string; name?: string | null } };
+  return i.wandb ?? i;
+}
+
+export class JobSearch {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** One page, newest first, and how many jobs match in all. */
+  async search(f: JobFilter): Promise<{ jobs: Job[]; total: number }> {
+    let query = this.db.selectFrom('jobs').selectAll().where('org_id', '=', f.orgId);
+    if (f.model) query = query.where('model', '=', f.model);
+    if (f.createdAfter !== undefined) query = query.where('created_at', '>', f.createdAfter);
+    if (f.createdBefore !== undefined) query = query.where('created_at', '<', f.createdBefore);
+    if (f.createdBy !== undefined) query = query.where('created_by', '=', f.createdBy);
+    if (f.statuses) query = query.where('status', 'in', f.statuses.length ? [...f.statuses] : ['-']);
+    if (f.jobType) query = query.where('job_type', '=', f.jobType);
+    if (f.suffix) query = query.where('suffix', '=', f.suffix);
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    // Integrations are a small JSON list; filtering them in code keeps one query for both backends.
+    const jobs = rows.map(jobFromRow).filter((job) => {
+      if (!f.wandbProject && !f.wandbName) return true;
+      return job.integrations.map(wandbOf).some((w) => (!f.wandbProject || w.project === f.wandbProject) && (!f.wandbName || w.name === f.wandbName));
+    });
+    return { jobs: jobs.slice(f.page * f.pageSize, (f.page + 1) * f.pageSize), total: jobs.length };
+  }
+
+  /** The newest finished job on this model and task that measured its throughput, for estimates. */
+  async lastMeasured(orgId: string, model: string, jobType: string): Promise<Job | undefined> {
+    const { jobs } = await this.search({ orgId, model, jobType, statuses: ['succeeded'], page: 0, pageSize: 20 });
+    return jobs.find((j) => j.stats.tokens_per_second && j.trainedTokens && j.stats.timings?.claimed && j.stats.timings?.finished);
+  }
+}

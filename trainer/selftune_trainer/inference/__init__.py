@@ -1,0 +1,1 @@
+"""The warm inference worker: `python -m selftune_trainer serve-inference`."""

@@ -1,0 +1,22 @@
+import { api, withQuery } from './api.ts';
+import type { FileObject, List, Model } from './types.ts';
+
+export function uploadFile(file: File, purpose = 'fine-tune'): Promise<FileObject> {
+  const form = new FormData();
+  form.set('purpose', purpose);
+  form.set('file', file, file.name);
+  return api<FileObject>('/v1/files', { form });
+}
+
+export const listFiles = (query: { purpose?: string; limit: number; after?: string }, signal?: AbortSignal) =>
+  api<List<FileObject>>(withQuery('/v1/files', query), { signal });
+
+export const listModels = (signal?: AbortSignal) => api<List<Model>>('/v1/models', { signal });
+
+export type ModelKind = 'base' | 'fine-tuned' | 'checkpoint';
+
+/** Model names say what they are: `ft:…` is fine-tuned, `…:ckpt-step-N` a kept checkpoint. */
+export function modelKind(id: string): ModelKind {
+  if (!id.startsWith('ft:')) return 'base';
+  return /:ckpt-step-\d+$/.test(id) ? 'checkpoint' : 'fine-tuned';
+}
