@@ -3,7 +3,7 @@
 // (unit tests beside the code, integration tests in test/) with node's runner.
 // `node scripts/test.mjs [path-filter...]` runs only the TS files matching a filter.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +24,19 @@ function run(cmd, args, env = {}) {
   return result.status ?? 1;
 }
 
+/** The dashboard's browser tests drive Debian's Chromium (never a downloaded browser). */
+function ensureChromium() {
+  if (process.env.SELFTUNE_CHROMIUM || existsSync('/usr/bin/chromium')) return;
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  console.error('[test] installing Chromium from Debian for the dashboard tests');
+  const apt = (...args) => run(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), ...args], { DEBIAN_FRONTEND: 'noninteractive' });
+  if (apt('update', '-qq') || apt('install', '-y', '-qq', 'chromium')) {
+    console.error('[test] could not install Chromium; install the Debian package `chromium` or set SELFTUNE_CHROMIUM');
+    process.exit(1);
+  }
+}
+
+ensureChromium();
 let failed = 0;
 if (filters.length === 0 && !process.env.SELFTUNE_SKIP_PYTEST) {
   const python = process.env.SELFTUNE_PYTHON || join(root, '.venv/bin/python');

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../../errors/app-error.ts';
 import { authenticate } from '../../server/auth.ts';
 import type { AppContext } from '../../server/context.ts';
+import { renderErrorsWith } from '../../server/dialect-errors.ts';
 import { mistralChatRoutes } from './chat.routes.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import { mistralClassifyRoutes } from './classify.routes.ts';
@@ -13,10 +13,7 @@ import { mistralModelsRoutes } from './models.routes.ts';
 /** The Mistral dialect, mounted at /mistral/v1 (SDK serverURL: http://host:port/mistral). */
 export function mistralPlugin(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    app.setErrorHandler(renderMistralError);
-    app.setNotFoundHandler((request, reply) =>
-      renderMistralError(notFound(`Invalid URL (${request.method} ${request.url})`, null, 'unknown_url'), request, reply),
-    );
+    renderErrorsWith(app, renderMistralError);
     app.addHook('onRequest', async (request) => {
       if (isSignedDownload(request)) {
         // A signed link stands in for the API key, for this one file until it expires.

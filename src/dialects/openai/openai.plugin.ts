@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../../errors/app-error.ts';
 import { authenticate } from '../../server/auth.ts';
 import type { AppContext } from '../../server/context.ts';
+import { renderErrorsWith } from '../../server/dialect-errors.ts';
 import { openAiChatRoutes } from './chat.routes.ts';
 import { renderOpenAiError } from './errors.ts';
 import { openAiFilesRoutes } from './files.routes.ts';
@@ -11,10 +11,7 @@ import { openAiModelsRoutes } from './models.routes.ts';
 /** The OpenAI dialect, mounted at /v1. */
 export function openAiPlugin(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    app.setErrorHandler(renderOpenAiError);
-    app.setNotFoundHandler((request, reply) =>
-      renderOpenAiError(notFound(`Invalid URL (${request.method} ${request.url})`, null, 'unknown_url'), request, reply),
-    );
+    renderErrorsWith(app, renderOpenAiError);
     app.addHook('onRequest', async (request) => {
       request.caller = authenticate(request, ctx.config.apiKeys);
     });

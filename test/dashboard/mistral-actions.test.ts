@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
+import { toOpenAiId } from '../../src/ids/ids.ts';
+import { createJob, isOver, mistralClient, uploadMistral, waitMistral } from '../mistral/mistral-helpers.ts';
+import { dashboardFixture, openPage } from './browser.ts';
+
+// The dashboard's buttons that use Mistral's routes: Start on a VALIDATED job,
+// and Rename / Archive on a fine-tuned model.
+
+const fixture = dashboardFixture();
+
+test('Start runs a job that waits in VALIDATED; Rename and Archive reach the model', async () => {
+  const { server: s, browser } = fixture;
+  const mistral = mistralClient(s);
+  const file = await uploadMistral(mistral, demoTrainingJsonl());
+  const job = await createJob(mistral, {
+    model: 'selftune-tiny',
+    trainingFiles: [{ fileId: file.id, weight: 1 }],
+    hyperparameters: { trainingSteps: 24, learningRate: 0.001 },
+    autoStart: false,
+  });
+  await waitMistral(mistral, job.id, (j) => j.status === 'VALIDATED', 30_000);
+
+  const { page, errors } = await openPage(browser, `${s.url}/jobs/${toOpenAiId('job', job.id)}`);
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'Start' }).click();
+  const done = await waitMistral(mistral, job.id, isOver);
+  assert.equal(done.status, 'SUCCESS');
+  const model = done.fineTunedModel!;
+
+  await page.goto(`${s.url}/models`);
+  const row = page.locator(`tr[data-model-id="${model}"]`);
+  page.once('dialog', (d) => void d.accept('support-bot'));
+  await row.getByRole('button', { name: 'Rename' }).click();
+  await waitFor(async () => (await mistral.models.retrieve({ modelId: model })).name === 'support-bot');
+  page.once('dialog', (d) => void d.accept());
+  await row.getByRole('button', { name: 'Archive' }).click();
+  await waitFor(async () => {
+    const card = await mistral.models.retrieve({ modelId: model });
+    return 'archived' in card && card.archived === true;
+  });
+  assert.deepEqual(errors, []);
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, 'timed out waiting for the change');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
