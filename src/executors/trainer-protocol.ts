@@ -42,6 +42,7 @@ export type TrainerEvent =
     })
   | { event: 'checkpoint'; step: number; epoch: number; path: string; metrics: StepMetrics }
   | { event: 'checkpoint_removed'; step: number }
+  | { event: 'integration'; type: 'wandb'; url: string; mode: string }
   | { event: 'paused'; step: number; path: string }
   | { event: 'cancelled'; step: number }
   | { event: 'completed'; step: number; trained_tokens: number; path: string }
@@ -86,4 +87,6 @@ export interface TrainerSpec {
   resume: boolean;
   task: 'completion' | 'classifier';
   classifier_targets: Array<{ name: string; labels: string[]; weight: number; loss_function: 'single_class' | 'multi_class' }>;
+  /** Log the run to W&B (the job's first wandb integration). */
+  wandb: { project: string; name: string | null; entity: string | null; tags: string[] } | null;
 }

@@ -103,6 +103,11 @@ export class TrainingProgress {
       case 'cancelled':
         this.outcome = { kind: 'cancelled', step: e.step };
         break;
+      case 'integration':
+        // Mistral shows the run's address on the job's integration.
+        this.job = await jobs.update(this.job.id, { options: JSON.stringify({ ...this.job.options, wandb_url: e.url }) }, now);
+        await events.add({ jobId: this.job.id, message: `Logging to W&B (${e.mode}): ${e.url}`, data: {} }, now);
+        break;
       case 'failed':
         this.outcome = { kind: 'failed', code: e.code, message: e.message };
         break;

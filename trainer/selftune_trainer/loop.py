@@ -15,6 +15,7 @@ from .device import Device
 from .errors import TrainerError
 from .model_setup import base_learning_rate, build_model, check_base_model, load_tokenizer, pad_id, read_model_meta
 from .protocol import emit, log
+from .wandb_run import WandbRun
 from .steps import evaluate, make_optimizer, train_step
 
 VALID_MINI_BATCH = 8  # examples in the periodic validation mini-batch
@@ -68,6 +69,8 @@ def run_training(spec, commands):
          batch_size=spec.batch_size, learning_rate=lr, resumed_from_step=step,
          train_tokens_per_epoch=batcher.tokens_per_epoch())
     log("info", f"setup took {time.time() - t0:.1f}s")
+    tracker = WandbRun.start(spec, {"model": spec.base_model_path, "task": spec.task, "training_mode": mode, "seed": spec.seed,
+                                    "batch_size": spec.batch_size, "learning_rate": lr, "total_steps": total_steps})
 
     def snapshot():
         return {"step": step, "epoch": step / spe, "epoch_index": step // spe, "position_in_epoch": step % spe,
@@ -80,10 +83,14 @@ def run_training(spec, commands):
     resumed_from_pause = point is not None and point[1] == ckpt.resume_path(spec.output_dir)
     while step < total_steps:
         if commands.cancel.is_set():
+            if tracker:
+                tracker.finish()
             emit("cancelled", step=step)
             return 0
         if commands.pause.is_set():
             ckpt.save_training_dir(ckpt.resume_path(spec.output_dir), model, tokenizer, snapshot())
+            if tracker:
+                tracker.finish()  # the resumed run continues it (same run id)
             emit("paused", step=step, path=ckpt.resume_path(spec.output_dir))
             return 0
         examples = batcher.batch(step)
@@ -103,6 +110,8 @@ def run_training(spec, commands):
         emit("step", step=step, total_steps=total_steps, epoch=step / spe, **event, step_tokens=step_tokens,
              trained_tokens=trained_tokens, tokens_per_second=session_tokens / max(compute_seconds, 1e-9),
              elapsed_seconds=elapsed())
+        if tracker:
+            tracker.log(step, event)
         if step % spe == 0 or step == total_steps:
             if valid:
                 full = recipe.evaluate(model, valid, spec.batch_size, pad, device)
@@ -120,6 +129,8 @@ def run_training(spec, commands):
     ckpt.save_final(final, model, tokenizer, {"base_model_path": spec.base_model_path, "training_mode": mode,
                                               "steps": step, "trained_tokens": trained_tokens})
     shutil.rmtree(ckpt.resume_path(spec.output_dir), ignore_errors=True)
+    if tracker:
+        tracker.finish()
     emit("completed", step=step, trained_tokens=trained_tokens, path=final)
     return 0
 

@@ -54,6 +54,7 @@ class TrainSpec:
     resume: bool = True
     task: str = "completion"
     classifier_targets: list = field(default_factory=list)  # [{name, labels, weight, loss_function}]
+    wandb: object = None  # {project, name?, entity?, tags?}: log the run to W&B
 
     def __post_init__(self):
         _check(isinstance(self.job_id, str) and self.job_id, "job_id must be a non-empty string")
@@ -91,6 +92,9 @@ class TrainSpec:
         _check(self.task in TASKS, f"task must be one of {', '.join(TASKS)}")
         if self.task == "classifier":
             self.classifier_targets = _targets(self.classifier_targets)
+        if self.wandb is not None:
+            _check(isinstance(self.wandb, dict) and isinstance(self.wandb.get("project"), str) and self.wandb["project"],
+                   "wandb must be an object with a project")
 
 
 def load_spec(path):

@@ -184,6 +184,7 @@ export class LocalExecutor {
       resume: true,
       task: job.jobType,
       classifier_targets: (job.options.classifier_targets as TrainerSpec['classifier_targets'] | undefined) ?? [],
+      wandb: wandbSpec(job.integrations),
     };
   }
 
@@ -196,4 +197,20 @@ export class LocalExecutor {
       control: null,
     }, message, 'error');
   }
+}
+
+/** The first W&B integration, from either dialect's stored shape (OpenAI nests it under `wandb`). */
+function wandbSpec(integrations: unknown[]): TrainerSpec['wandb'] {
+  for (const raw of integrations) {
+    const i = raw as { type?: string; wandb?: Record<string, unknown> } & Record<string, unknown>;
+    if (i.type !== 'wandb') continue;
+    const w = i.wandb ?? i;
+    return {
+      project: String(w.project),
+      name: (w.name as string | null | undefined) ?? (i.run_name as string | null | undefined) ?? null,
+      entity: (w.entity as string | null | undefined) ?? null,
+      tags: (w.tags as string[] | null | undefined) ?? [],
+    };
+  }
+  return null;
 }

@@ -27,7 +27,8 @@ export class TrainerProcess {
 
   constructor(python: string, trainerDir: string, args: string[]) {
     this.child = spawn(python, ['-m', 'selftune_trainer', 'train', ...args], {
-      env: { ...process.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' },
+      // The trainer package first; an operator's own PYTHONPATH (extra packages) after it.
+      env: { ...process.env, PYTHONPATH: [trainerDir, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child.stdin?.on('error', () => {}); // the trainer may exit before reading a command
