@@ -3,7 +3,8 @@
 // plus the peak memory of the server and the worker. Runs the real `selftune
 // serve` binary on a fresh data directory.
 //
-//   node --import tsx bench/job-timeline.ts [runs]
+//   node --import tsx bench/job-timeline.ts [runs] [seconds between upload and create]
+// SELFTUNE_TRAINER_STANDBY=false measures without the pre-imported trainer.
 import { rm } from 'node:fs/promises';
 import OpenAI from 'openai';
 import { openStore } from '../src/db/backend.ts';
@@ -15,6 +16,7 @@ import { freePort, spawnServer, tempDir, waitForHealth } from '../test/helpers/s
 import { watchMemory } from './proc-memory.ts';
 
 const runs = Number(process.argv[2] ?? 3);
+const gapMs = Number(process.argv[3] ?? 0) * 1000; // a user reading the upload's reply before creating the job
 const results: Array<Record<string, number | string | null>> = [];
 for (let i = 0; i < runs; i++) {
   const dataDir = await tempDir('bench');
@@ -27,6 +29,7 @@ for (let i = 0; i < runs; i++) {
   const memory = watchMemory(server.pid!);
   const client = new OpenAI({ apiKey: 'bench', baseURL: `${url}/v1` });
   const { training } = await uploadDemo(client);
+  await new Promise((r) => setTimeout(r, gapMs));
   const t0 = Date.now();
   const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 3 }, seed: 1 });
   const done = await waitForJob(client, job.id, isFinished);
