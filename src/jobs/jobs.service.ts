@@ -141,22 +141,28 @@ export class JobsService {
     if (job.status === 'cancelling' || job.status === 'cancelled') return job;
     if (isTerminal(job.status)) throw this.wrongState(job, 'cancelled');
     if (job.status === 'running' || job.status === 'pausing') {
-      const updated = await this.moveTo(job, ['running', 'pausing'], 'cancelling', { control: 'cancel' }, 'Cancellation requested');
+      const updated = await this.moveTo(job, ['running', 'pausing'], 'cancelling', { control: 'cancel' }, 'Cancellation requested')
+        .catch((err) => this.retryIfMoved(job, err, () => this.cancel(orgId, id)));
       this.signals.emit('control', job.id);
       return updated;
     }
-    return this.moveTo(job, [job.status], 'cancelled', { finished_at: this.clock.nowMs(), control: null }, 'Fine-tuning job cancelled');
+    return this.moveTo(job, [job.status], 'cancelled', { finished_at: this.clock.nowMs(), control: null }, 'Fine-tuning job cancelled')
+      .catch((err) => this.retryIfMoved(job, err, () => this.cancel(orgId, id)));
   }
 
   async pause(orgId: string, id: string | null): Promise<Job> {
     const job = await this.get(orgId, id);
     if (job.status === 'pausing' || job.status === 'paused') return job;
     if (job.status === 'running') {
-      const updated = await this.moveTo(job, ['running'], 'pausing', { control: 'pause' }, 'Pause requested; saving a checkpoint');
+      const updated = await this.moveTo(job, ['running'], 'pausing', { control: 'pause' }, 'Pause requested; saving a checkpoint')
+        .catch((err) => this.retryIfMoved(job, err, () => this.pause(orgId, id)));
       this.signals.emit('control', job.id);
       return updated;
     }
-    if (job.status === 'queued') return this.moveTo(job, ['queued'], 'paused', {}, 'Fine-tuning job paused before it started');
+    if (job.status === 'queued') {
+      return this.moveTo(job, ['queued'], 'paused', {}, 'Fine-tuning job paused before it started')
+        .catch((err) => this.retryIfMoved(job, err, () => this.pause(orgId, id)));
+    }
     throw this.wrongState(job, 'paused');
   }
 
@@ -175,6 +181,12 @@ export class JobsService {
     const updated = await this.moveTo(job, ['validated'], 'queued', { queued_at: this.clock.nowMs() }, 'Fine-tuning job started by request; queued');
     this.signals.emit('wake');
     return updated;
+  }
+
+  /** The scheduler moved the job on between our read and our write (e.g. queued → running): ask again from its new status. */
+  private async retryIfMoved(seen: Job, err: unknown, again: () => Promise<Job>): Promise<Job> {
+    if ((await this.get(seen.orgId, seen.id)).status !== seen.status) return again();
+    throw err;
   }
 
   private wrongState(job: Job, verb: string) {

@@ -77,7 +77,9 @@ export class Scheduler {
       const run = this.executor.start(row);
       if (this.running.size + 1 >= this.opts.maxConcurrentJobs) void this.prewarmIfQueued();
       this.running.set(row.id, run);
-      void run.done.finally(() => {
+      // run() records its own failures on the job; a rejection here (the lease
+      // release failing) must not become an unhandled rejection that stops the server.
+      void run.done.catch((err) => console.error(`job ${row.id}: the run ended with an error`, err)).finally(() => {
         this.running.delete(row.id);
         void this.tick();
       });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort, startServer, tempDir, type TestServer } from '../helpers/server.ts';
@@ -59,4 +59,20 @@ test('a repository-only job clones the ref, reports the commit and trains on its
     createJob(client, { model: 'selftune-tiny', repositories: [{ name: 'missing', owner: 'acme', token: 'x' }], hyperparameters: {} }),
     (e: Error) => /Status 400.*could not be cloned/s.test(e.message),
   );
+});
+
+test('a create that fails after cloning (a later repository, an unknown model) leaves no samples behind', async () => {
+  const client = mistralClient(t);
+  const dir = join(t.dataDir, 'repositories');
+  const before = await readdir(dir).catch(() => []);
+  const snippets = { name: 'snippets', owner: 'acme', token: 'x' };
+  await assert.rejects(
+    createJob(client, { model: 'selftune-tiny', repositories: [snippets, { name: 'missing', owner: 'acme', token: 'x' }], hyperparameters: {} }),
+    (e: Error) => /Status 400.*could not be cloned/s.test(e.message),
+  );
+  await assert.rejects(
+    createJob(client, { model: 'no-such-model', repositories: [snippets], hyperparameters: {} }),
+    (e: Error) => /Status 400.*no-such-model/s.test(e.message),
+  );
+  assert.deepEqual((await readdir(dir)).sort(), [...before].sort());
 });

@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { AppError, invalidRequest } from '../../errors/app-error.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import type { CreateJobCommand } from '../../jobs/jobs.service.ts';
@@ -43,11 +45,21 @@ export const trainingFilesOf = (body: JobIn) => body.training_files.map((f, i) =
 /** Clones the repositories now, as the real API resolves `ref` and `commit_id` at create time. */
 async function importRepositories(body: JobIn, importer: RepositoryImporter) {
   const out: Array<ResolvedRepository & { samples_path: string; samples: number }> = [];
-  for (const [i, r] of (body.repositories ?? []).entries()) {
-    const imported = await importer.import(r, `repositories[${i}]`);
-    out.push({ type: 'github', name: r.name, owner: r.owner, weight: r.weight, ...imported });
+  try {
+    for (const [i, r] of (body.repositories ?? []).entries()) {
+      const imported = await importer.import(r, `repositories[${i}]`);
+      out.push({ type: 'github', name: r.name, owner: r.owner, weight: r.weight, ...imported });
+    }
+  } catch (err) {
+    await discardRepositories(out);
+    throw err;
   }
   return out;
+}
+
+/** Removes imported repository samples that no job will use (the create failed). */
+export async function discardRepositories(repositories: unknown): Promise<void> {
+  for (const r of (repositories as Array<{ samples_path: string }> | undefined) ?? []) await rm(dirname(r.samples_path), { recursive: true, force: true });
 }
 
 export async function toCreateCommand(body: JobIn, caller: Caller, importer: RepositoryImporter): Promise<CreateJobCommand> {

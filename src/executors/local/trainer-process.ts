@@ -41,17 +41,22 @@ export class TrainerProcess {
     let chain = new Promise<void>((resolve) => (this.attached = resolve));
     stdout.on('line', (line) => {
       const event = parseTrainerLine(line);
-      if (event) chain = chain.then(() => this.handler?.(event));
+      if (!event) return;
+      chain = chain.then(() => this.handler?.(event));
+      // A failed handler leaves the chain rejected: later events are not applied and `exited` rejects with
+      // the error. Handled here so it cannot end the server as an unhandled rejection; the trainer is
+      // stopped, as what it reports can no longer be recorded.
+      chain.catch(() => this.kill());
     });
     const closed = new Promise<void>((resolve) => stdout.on('close', resolve));
     const spawnError = new Promise<Error>((resolve) => this.child.on('error', resolve));
     this.exited = Promise.race([
-      new Promise<TrainerExit>((resolve) =>
+      new Promise<TrainerExit>((resolve, reject) =>
         this.child.on('exit', (code, signal) => {
           this.hasExited = true;
           this.attached(); // a process that died unattached must still report its exit
           // Wait for stdout to drain and every event to be applied before reporting the exit.
-          void closed.then(() => chain).then(() => resolve({ code, signal, stderrTail: this.stderr.join('\n') }));
+          closed.then(() => chain).then(() => resolve({ code, signal, stderrTail: this.stderr.join('\n') }), reject);
         }),
       ),
       spawnError.then((err) => ({ code: null, signal: null, stderrTail: `could not start ${python}: ${err.message}` })),
@@ -77,7 +82,7 @@ export class TrainerProcess {
     if (!this.alive) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await this.exited;
+    await this.exited.catch(() => {}); // a failure is reported to whoever awaits `exited`
     clearTimeout(timer);
   }
 }
