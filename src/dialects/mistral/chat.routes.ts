@@ -27,7 +27,7 @@ export function mistralChatRoutes(app: FastifyInstance, ctx: AppContext) {
     });
     const head = { id: randomBase62(32).toLowerCase(), created: unixSeconds(ctx.clock.nowMs()), model: body.model };
     if (body.stream) return streamGeneration(request, reply, generation, chunkFormat(head, n));
-    const result = await collect(generation);
+    const result = await collect(generation, reply.raw);
     return {
       ...head,
       object: 'chat.completion',

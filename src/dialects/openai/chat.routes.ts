@@ -23,7 +23,7 @@ export function openAiChatRoutes(app: FastifyInstance, ctx: AppContext) {
     });
     const head = { id: `chatcmpl-${randomBase62(24)}`, created: unixSeconds(ctx.clock.nowMs()), model: body.model, system_fingerprint: null };
     if (body.stream) return streamGeneration(request, reply, generation, chunkFormat(head, body));
-    const result = await collect(generation);
+    const result = await collect(generation, reply.raw);
     return {
       ...head,
       object: 'chat.completion',
