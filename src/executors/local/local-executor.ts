@@ -9,10 +9,9 @@ import { type ProgressDeps, TrainingProgress } from '../../jobs/training-progres
 import type { ModelCatalog, TrainableModel } from '../../models/model-catalog.ts';
 import { fineTunedModelName } from '../../models/model-names.ts';
 import { mistralModelName } from '../../models/mistral-model-names.ts';
-import { trainingInputs } from '../../jobs/mistral-validation.ts';
 import { releaseLease, renewLease } from '../../queue/leases.ts';
-import type { TrainerSpec } from '../trainer-protocol.ts';
 import { TrainerLauncher } from './trainer-launcher.ts';
+import { trainerSpec } from './trainer-spec.ts';
 import type { TrainerProcess } from './trainer-process.ts';
 
 export interface LocalExecutorOptions {
@@ -101,7 +100,7 @@ export class LocalExecutor {
       const runDir = join(this.opts.runsDir, job.id);
       await mkdir(runDir, { recursive: true });
       const specPath = join(runDir, 'spec.json');
-      await writeFile(specPath, JSON.stringify(await this.spec(job, model, runDir), null, 2));
+      await writeFile(specPath, JSON.stringify(await trainerSpec(job, model, runDir, this.deps.files), null, 2));
       const progress = new TrainingProgress(this.deps, job, model.root);
       const trainer = this.launcher.launch(specPath, (e) => progress.apply(e));
       attach(trainer);
@@ -158,36 +157,6 @@ export class LocalExecutor {
     }, firstStart ? 'Fine-tuning job started' : 'Fine-tuning job resumed', 'info').catch(() => job);
   }
 
-  private async spec(job: Job, model: TrainableModel, runDir: string): Promise<TrainerSpec> {
-    const r = job.resolvedHyperparameters!;
-    const filePath = async (id: string) => this.deps.files.blobPath(await this.deps.files.get(job.orgId, id));
-    return {
-      job_id: job.id,
-      base_model_path: model.path,
-      output_dir: runDir,
-      training_files: await trainingInputs(job, job.stats.filtered_files ?? {}, filePath),
-      validation_files: await Promise.all(job.validationFiles.map(async (id) => ({ path: await filePath(id) }))),
-      n_epochs: r.training_steps ? null : r.n_epochs,
-      training_steps: r.training_steps,
-      batch_size: r.batch_size,
-      learning_rate_multiplier: r.learning_rate_multiplier,
-      learning_rate: r.learning_rate,
-      warmup_fraction: r.warmup_fraction,
-      lr_decay: job.createdVia === 'mistral' ? 'cosine' : 'linear',
-      weight_decay: r.weight_decay,
-      seed: job.seed,
-      max_seq_len: r.seq_len,
-      training_mode: 'auto',
-      lora: { r: 8, alpha: 16, dropout: 0.05, target_modules: 'all-linear' },
-      eval_every: 0,
-      keep_checkpoints: 3,
-      resume: true,
-      task: job.jobType,
-      classifier_targets: (job.options.classifier_targets as TrainerSpec['classifier_targets'] | undefined) ?? [],
-      wandb: wandbSpec(job.integrations),
-    };
-  }
-
   private async fail(job: Job, code: string, message: string) {
     const error = { code, message, param: null };
     await this.deps.service.moveTo(job, ['queued', 'running', 'pausing', 'cancelling'], 'failed', {
@@ -197,20 +166,4 @@ export class LocalExecutor {
       control: null,
     }, message, 'error');
   }
-}
-
-/** The first W&B integration, from either dialect's stored shape (OpenAI nests it under `wandb`). */
-function wandbSpec(integrations: unknown[]): TrainerSpec['wandb'] {
-  for (const raw of integrations) {
-    const i = raw as { type?: string; wandb?: Record<string, unknown> } & Record<string, unknown>;
-    if (i.type !== 'wandb') continue;
-    const w = i.wandb ?? i;
-    return {
-      project: String(w.project),
-      name: (w.name as string | null | undefined) ?? (i.run_name as string | null | undefined) ?? null,
-      entity: (w.entity as string | null | undefined) ?? null,
-      tags: (w.tags as string[] | null | undefined) ?? [],
-    };
-  }
-  return null;
 }
