@@ -17,6 +17,20 @@ export class FilesRepository {
     await this.db.insertInto('files').values(row).execute();
   }
 
+  /** A stored upload with this name, content hash and purpose, if any. */
+  findIdentical(orgId: string, filename: string, sha256: string, purpose: string): Promise<FileRow | undefined> {
+    return this.db
+      .selectFrom('files')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('filename', '=', filename)
+      .where('sha256', '=', sha256)
+      .where('purpose', '=', purpose)
+      .where('source', '=', 'upload')
+      .orderBy('created_at', 'asc')
+      .executeTakeFirst();
+  }
+
   find(orgId: string, id: string): Promise<FileRow | undefined> {
     return this.db.selectFrom('files').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   }

@@ -21,6 +21,8 @@ export interface UploadOptions {
   purpose: string;
   expiresAfterSeconds?: number | undefined;
   visibility?: string | undefined;
+  /** Mistral's rule: the same name and content as a stored file returns that file instead of a copy. */
+  reuseIdentical?: boolean | undefined;
 }
 
 export class FilesService {
@@ -39,6 +41,10 @@ export class FilesService {
   async createFromUpload(orgId: string, staged: StagedUpload, opts: UploadOptions): Promise<FileRow> {
     try {
       const { numLines, sampleType } = await this.checkContent(staged, opts.purpose);
+      if (opts.reuseIdentical) {
+        const same = await this.repo.findIdentical(orgId, staged.filename, staged.sha256, opts.purpose);
+        if (same) return same;
+      }
       const id = newUuid();
       const now = this.clock.nowMs();
       const row: FileRow = {

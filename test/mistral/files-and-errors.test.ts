@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { HTTPValidationError } from '@mistralai/mistralai/models/errors/index.js';
+import OpenAI, { toFile } from 'openai';
 import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
+import { toOpenAiId } from '../../src/ids/ids.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { sentimentJsonl } from './classifier-data.ts';
 import { mistralClient, uploadMistral } from './mistral-helpers.ts';
@@ -57,6 +59,23 @@ test('upload, list with filters, retrieve, download, signed URLs, delete', async
 
   assert.deepEqual(await client.files.delete({ fileId: labelled.id }), { id: labelled.id, object: 'file', deleted: true });
   await assert.rejects(client.files.retrieve({ fileId: labelled.id }), (e: Error) => /Status 404/.test(e.message));
+});
+
+test('the same name and content uploaded again returns the stored file, as Mistral does', async () => {
+  const client = mistralClient(t, 'good-key');
+  const first = await uploadMistral(client, demoTrainingJsonl(), 'again.jsonl');
+  const second = await uploadMistral(client, demoTrainingJsonl(), 'again.jsonl');
+  assert.equal(second.id, first.id);
+  const renamed = await uploadMistral(client, demoTrainingJsonl(), 'other-name.jsonl');
+  assert.notEqual(renamed.id, first.id);
+  const changed = await uploadMistral(client, `${demoTrainingJsonl()}${demoTrainingJsonl()}`, 'again.jsonl');
+  assert.notEqual(changed.id, first.id);
+  // The OpenAI dialect keeps every upload, as OpenAI does.
+  const openai = new OpenAI({ apiKey: 'good-key', baseURL: `${t.url}/v1` });
+  const viaOpenAi = await openai.files.create({ file: await toFile(Buffer.from(demoTrainingJsonl()), 'again.jsonl'), purpose: 'fine-tune' });
+  assert.notEqual(viaOpenAi.id, toOpenAiId('file', first.id));
+  for (const id of [first.id, renamed.id, changed.id]) await client.files.delete({ fileId: id });
+  await openai.files.delete(viaOpenAi.id);
 });
 
 test('bad input is answered in Mistral shapes', async () => {

@@ -44,7 +44,7 @@ export function mistralFilesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/files', async (request) => {
     const file = await storeUpload(request, ctx.files, ctx.stagingPath, ctx.config.maxUploadBytes, (fields) => {
       const parsed = parseOrThrow(uploadFields, fields);
-      return { purpose: parsed.purpose, visibility: parsed.visibility, expiresAfterSeconds: parsed.expiry ? parsed.expiry * 3600 : undefined };
+      return { purpose: parsed.purpose, visibility: parsed.visibility, expiresAfterSeconds: parsed.expiry ? parsed.expiry * 3600 : undefined, reuseIdentical: true };
     });
     return toFileOut(file);
   });
