@@ -6,7 +6,7 @@ import { createJob, isOver, mistralClient, uploadMistral, waitMistral } from '..
 import { dashboardFixture, openPage } from './browser.ts';
 
 // The dashboard's buttons that use Mistral's routes: Start on a VALIDATED job,
-// and Rename / Archive on a fine-tuned model.
+// and Rename / Archive / Unarchive on a fine-tuned model.
 
 const fixture = dashboardFixture();
 
@@ -34,12 +34,20 @@ test('Start runs a job that waits in VALIDATED; Rename and Archive reach the mod
   page.once('dialog', (d) => void d.accept('support-bot'));
   await row.getByRole('button', { name: 'Rename' }).click();
   await waitFor(async () => (await mistral.models.retrieve({ modelId: model })).name === 'support-bot');
+  await row.locator('.model-name', { hasText: 'support-bot' }).waitFor();
   page.once('dialog', (d) => void d.accept());
   await row.getByRole('button', { name: 'Archive' }).click();
   await waitFor(async () => {
     const card = await mistral.models.retrieve({ modelId: model });
     return 'archived' in card && card.archived === true;
   });
+  await row.locator('.badge.archived').waitFor();
+  await row.getByRole('button', { name: 'Unarchive' }).click();
+  await waitFor(async () => {
+    const card = await mistral.models.retrieve({ modelId: model });
+    return 'archived' in card && card.archived === false;
+  });
+  await row.locator('.badge.archived').waitFor({ state: 'detached' });
   assert.deepEqual(errors, []);
 });
 

@@ -1,4 +1,4 @@
-import { api, withQuery } from './api.ts';
+import { api, ApiError, withQuery } from './api.ts';
 import type { FileObject, List, Model } from './types.ts';
 
 export function uploadFile(file: File, purpose = 'fine-tune'): Promise<FileObject> {
@@ -12,6 +12,23 @@ export const listFiles = (query: { purpose?: string; limit: number; after?: stri
   api<List<FileObject>>(withQuery('/v1/files', query), { signal });
 
 export const listModels = (signal?: AbortSignal) => api<List<Model>>('/v1/models', { signal });
+
+/** What only Mistral's model cards carry: a display name and the archived flag. */
+export interface ModelLabels {
+  name: string | null;
+  archived: boolean;
+}
+
+/** Names and archived flags by model id; empty on a server without the Mistral routes. */
+export async function modelLabels(signal?: AbortSignal): Promise<Map<string, ModelLabels>> {
+  try {
+    const cards = await api<{ data: Array<{ id: string; name?: string | null; archived?: boolean }> }>('/mistral/v1/models', { signal });
+    return new Map(cards.data.map((c) => [c.id, { name: c.name ?? null, archived: c.archived === true }]));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return new Map();
+    throw err;
+  }
+}
 
 export type ModelKind = 'base' | 'fine-tuned' | 'checkpoint';
 

@@ -1,7 +1,7 @@
 import { api, ApiError, errorText } from '../api.ts';
 import { ActionButton } from '../components/action-button.tsx';
 import { dateTime } from '../format.ts';
-import { listModels, modelKind } from '../files-api.ts';
+import { listModels, modelKind, modelLabels } from '../files-api.ts';
 import { usePoll } from '../poll.ts';
 
 const mistralModel = (id: string) => `/mistral/v1/fine_tuning/models/${encodeURIComponent(id)}`;
@@ -10,8 +10,12 @@ const mistralModel = (id: string) => `/mistral/v1/fine_tuning/models/${encodeURI
 const mistralError = (err: unknown) => (err instanceof ApiError && err.status === 404 ? 'Not available on this server (no Mistral model routes).' : errorText(err));
 
 export function ModelsPage() {
-  const models = usePoll(listModels, [], 10000);
-  const rows = models.data?.data ?? [];
+  const models = usePoll(async (signal) => {
+    const [list, labels] = await Promise.all([listModels(signal), modelLabels(signal)]);
+    return { list, labels };
+  }, [], 10000);
+  const rows = models.data?.list.data ?? [];
+  const labels = models.data?.labels ?? new Map();
   return (
     <section>
       <header class="page-header">
@@ -31,11 +35,16 @@ export function ModelsPage() {
         <tbody>
           {rows.map((m) => {
             const kind = modelKind(m.id);
+            const label = labels.get(m.id);
             return (
               <tr key={m.id} data-model-id={m.id}>
-                <td class="mono">{m.id}</td>
+                <td>
+                  <div class="mono">{m.id}</div>
+                  {label?.name && kind !== 'base' && <div class="model-name">{label.name}</div>}
+                </td>
                 <td>
                   <span class={`badge kind-${kind}`}>{kind}</span>
+                  {label?.archived && <span class="badge archived">archived</span>}
                 </td>
                 <td>{m.description}</td>
                 <td>{dateTime(m.created)}</td>
@@ -54,7 +63,11 @@ export function ModelsPage() {
                         describeError={mistralError}
                         onDone={models.reload}
                       />
-                      <ActionButton label="Archive" confirm={`Archive ${m.id}?`} action={() => api(`${mistralModel(m.id)}/archive`, { method: 'POST' })} describeError={mistralError} onDone={models.reload} />
+                      {label?.archived ? (
+                        <ActionButton label="Unarchive" action={() => api(`${mistralModel(m.id)}/archive`, { method: 'DELETE' })} describeError={mistralError} onDone={models.reload} />
+                      ) : (
+                        <ActionButton label="Archive" confirm={`Archive ${m.id}?`} action={() => api(`${mistralModel(m.id)}/archive`, { method: 'POST' })} describeError={mistralError} onDone={models.reload} />
+                      )}
                       <ActionButton label="Delete" danger confirm={`Delete ${m.id}? Its weights are removed.`} action={() => api(`/v1/models/${encodeURIComponent(m.id)}`, { method: 'DELETE' })} onDone={models.reload} />
                     </>
                   )}
