@@ -77,3 +77,39 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+test('SIGTERM checkpoints the running job and hands it back to the queue; the next start finishes it', async () => {
+  const dataDir = await tempDir('sigterm');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const client = new OpenAI({ apiKey: 'k', baseURL: `${url}/v1`, maxRetries: 0 });
+  let server = spawnServer(dataDir, port);
+  try {
+    await waitForHealth(url);
+    const { training } = await uploadDemo(client);
+    const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 4 }, seed: 9 });
+    await waitForStep(client, job.id, 10);
+    server.kill('SIGTERM');
+    const code = await new Promise((r) => server.once('exit', r));
+    assert.equal(code, 0, 'a clean exit');
+    assert.deepEqual(trainerPids(`${dataDir}/runs/`), [], 'the trainer stopped with the server');
+
+    server = spawnServer(dataDir, port);
+    await waitForHealth(url);
+    const done = await waitForJob(client, job.id, isFinished);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    const events = await allEvents(client, job.id);
+    const handedBack = events.find((e) => /^The server is shutting down; the job will resume from step (\d+)$/.test(e.message));
+    assert.ok(handedBack, events.map((e) => e.message).join('\n'));
+    const from = Number(/step (\d+)$/.exec(handedBack.message)![1]);
+    assert.ok(from >= 10, `checkpointed at step ${from}`);
+    const steps = events.filter((e) => e.type === 'metrics').map((e) => (e.data as { step: number }).step);
+    assert.deepEqual(steps, Array.from({ length: 96 }, (_, i) => i + 1), 'no step lost or repeated: the pause checkpoint is exact');
+  } finally {
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

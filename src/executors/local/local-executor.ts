@@ -71,7 +71,11 @@ export class LocalExecutor {
       if (lease.control === 'cancel') trainer?.send({ command: 'cancel' });
       if (lease.control === 'pause') trainer?.send({ command: 'pause' });
     };
-    const done = this.run(row, (t) => (trainer = t), () => shuttingDown, check);
+    const attach = (t: TrainerProcess) => {
+      trainer = t;
+      if (shuttingDown) t.send({ command: 'pause' }); // shutdown began while the job was being set up
+    };
+    const done = this.run(row, attach, () => shuttingDown, check);
     return {
       jobId: row.id,
       poke: () => void check().catch(() => {}),
