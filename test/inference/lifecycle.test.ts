@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { parseRecordId } from '../../src/ids/ids.ts';
 import type { Generation } from '../../src/inference/generation.ts';
+import { uploadDemo, waitForStep } from '../helpers/jobs.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
-// A client that gives up on a non-streamed completion must not leave the
-// worker generating for nobody: its generation is cancelled. (At temperature 0
-// the untrained demo model never emits its end token, so it would run to max_tokens.)
+// Calling models around their lifecycle: a client that gives up on a
+// non-streamed completion must not leave the worker generating for nobody (at
+// temperature 0 the untrained demo model never emits its end token, so it would
+// run to max_tokens), and a model still being trained says so.
 
 let t: TestServer;
 const cancelled: string[] = [];
@@ -43,4 +46,18 @@ test('a non-streamed request whose client disconnects is cancelled', async () =>
   const started = Date.now();
   assert.equal((await ask(4)).status, 200);
   assert.ok(Date.now() - started < 3000);
+});
+
+test('the model a running job will produce answers "not ready", naming the job', async () => {
+  const { training } = await uploadDemo(t.client);
+  const job = await t.client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 50 } });
+  await waitForStep(t.client, job.id, 1);
+  // The name is fixed when training starts (kept across resumes) but only published on success.
+  const planned = (await t.server.ctx.jobs.get('org-default', parseRecordId('job', job.id))).stats.planned_model!;
+  await assert.rejects(
+    t.client.chat.completions.create({ model: planned, messages: [{ role: 'user', content: 'hi' }] }),
+    (err: { status: number; code: string; message: string }) =>
+      err.status === 404 && err.code === 'model_not_ready' && err.message.includes(job.id) && /is running/.test(err.message),
+  );
+  await t.client.fineTuning.jobs.cancel(job.id);
 });
