@@ -30,12 +30,29 @@ def check_base_model(base_dir):
         raise TrainerError("base_model_not_found", f"no Hugging Face model (config.json) at {base_dir}")
 
 
+# For base models that ship no chat template (most pretrained-only models): role
+# headers as plain text and the model's own end-of-sequence token closing each
+# message, so a fine-tune learns to stop where generation stops. It is saved
+# with every checkpoint, so the fine-tuned model is called the way it was trained.
+FALLBACK_CHAT_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}{{ eos_token }}\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
+
+
+def with_chat_template(tokenizer):
+    """The tokenizer, given the fallback chat template if it has none (and an end token to close turns)."""
+    if not tokenizer.chat_template and tokenizer.eos_token:
+        tokenizer.chat_template = FALLBACK_CHAT_TEMPLATE
+    return tokenizer
+
+
 def load_tokenizer(path):
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
     except (OSError, ValueError) as e:
         raise TrainerError("base_model_invalid", f"cannot load the tokenizer from {path}: {e}")
-    return tokenizer
+    return with_chat_template(tokenizer)
 
 
 def pad_id(tokenizer):

@@ -97,3 +97,24 @@ def test_mask_with_a_header_style_template(tiny_model):
     )
     ids, labels = encode_record({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}, tok)
     assert trained_text(tok, ids, labels) == "yo<|end|>\n"
+
+
+def test_a_model_without_chat_template_trains_with_the_fallback(tiny_model, tmp_path):
+    import os
+    import shutil
+
+    from selftune_trainer.model_setup import FALLBACK_CHAT_TEMPLATE, load_tokenizer
+
+    bare = tmp_path / "bare-model"
+    shutil.copytree(tiny_model, bare)
+    os.remove(bare / "chat_template.jinja")  # a pretrained-only model: no chat template at all
+    assert not AutoTokenizer.from_pretrained(bare).chat_template
+    tok = load_tokenizer(str(bare))
+    assert tok.chat_template == FALLBACK_CHAT_TEMPLATE
+    ids, labels = encode_record({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "A"}]}, tok)
+    assert trained_text(tok, ids, labels) == f"A{tok.eos_token}\n"  # the reply and the end token that stops generation
+    spec = make_spec(str(bare), tmp_path, name="bare", n_epochs=1)
+    code, events = run_inprocess(spec)
+    assert code == 0 and of(events, "completed")
+    saved = AutoTokenizer.from_pretrained(os.path.join(of(events, "completed")[0]["path"]))
+    assert saved.chat_template == FALLBACK_CHAT_TEMPLATE, "the fine-tuned model is called the way it was trained"

@@ -14,6 +14,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
 from ..errors import TrainerError
+from ..model_setup import with_chat_template
 
 
 class Plain:
@@ -164,7 +165,7 @@ class ModelCache:
         if not os.path.isfile(os.path.join(path, "config.json")):
             raise TrainerError("model_load_failed", f"no model weights at {path}")
         try:
-            tokenizer = AutoTokenizer.from_pretrained(path)
+            tokenizer = with_chat_template(AutoTokenizer.from_pretrained(path))
             model = AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype).to(self.device).eval()
         except (OSError, ValueError) as e:
             raise TrainerError("model_load_failed", f"cannot load the model at {path}: {e}")
@@ -184,7 +185,7 @@ class ModelCache:
                 base.peft.load_adapter(path, adapter_name=name)
         except (OSError, ValueError) as e:
             raise TrainerError("model_load_failed", f"cannot load the LoRA adapter at {path}: {e}")
-        tokenizer = AutoTokenizer.from_pretrained(path) if os.path.isfile(os.path.join(path, "tokenizer_config.json")) else base.tokenizer
+        tokenizer = with_chat_template(AutoTokenizer.from_pretrained(path)) if os.path.isfile(os.path.join(path, "tokenizer_config.json")) else base.tokenizer
         base.adapters.add(path)
         entry = self.entries[path] = Adapter(path, name, base, tokenizer)
         return entry
