@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { sleep, uploadDemo, waitForJob, waitForStep } from '../helpers/jobs.ts';
 import { chartPoints, dashboardFixture, openPage } from './browser.ts';
 
 const fixture = dashboardFixture();
 
-const SCREENSHOT = '/tmp/selftune-dashboard-job.png';
+// Kept after the run for a person to look at.
+const SCREENSHOT = join(tmpdir(), 'selftune-dashboard-job.png');
 
 test('the job page charts a running job live, and cancels it only after confirmation', async () => {
   const { server: s, browser } = fixture;
