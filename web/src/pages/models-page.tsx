@@ -38,8 +38,8 @@ export function ModelsPage() {
             const label = labels.get(m.id);
             return (
               <tr key={m.id} data-model-id={m.id}>
-                <td>
-                  <div class="mono">{m.id}</div>
+                <td class="mono">
+                  {m.id}
                   {label?.name && kind !== 'base' && <div class="model-name">{label.name}</div>}
                 </td>
                 <td>
