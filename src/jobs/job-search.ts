@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { type Job, jobFromRow } from './job.ts';
+import { wandbIntegrations } from './wandb-integration.ts';
 
 /** Mistral's job list filters, over every job of the organization whichever dialect created it. */
 export interface JobFilter {
@@ -19,12 +20,6 @@ export interface JobFilter {
   pageSize: number;
 }
 
-/** A W&B integration as either dialect stores it (Mistral flat, OpenAI under `wandb`). */
-function wandbOf(integration: unknown): { project?: string; name?: string | null } {
-  const i = integration as { project?: string; name?: string | null; wandb?: { project?: string; name?: string | null } };
-  return i.wandb ?? i;
-}
-
 export class JobSearch {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -38,12 +33,17 @@ export class JobSearch {
     if (f.statuses) query = query.where('status', 'in', f.statuses.length ? [...f.statuses] : ['-']);
     if (f.jobType) query = query.where('job_type', '=', f.jobType);
     if (f.suffix) query = query.where('suffix', '=', f.suffix);
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    query = query.orderBy('created_at', 'desc').orderBy('id', 'desc');
+    if (!f.wandbProject && !f.wandbName) {
+      // Count and page in SQL: a list must not read every job of the organization.
+      const counted = await query.clearSelect().clearOrderBy().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const rows = await query.limit(f.pageSize).offset(f.page * f.pageSize).execute();
+      return { jobs: rows.map(jobFromRow), total: Number(counted.n) };
+    }
     // Integrations are a small JSON list; filtering them in code keeps one query for both backends.
-    const jobs = rows.map(jobFromRow).filter((job) => {
-      if (!f.wandbProject && !f.wandbName) return true;
-      return job.integrations.map(wandbOf).some((w) => (!f.wandbProject || w.project === f.wandbProject) && (!f.wandbName || w.name === f.wandbName));
-    });
+    const jobs = (await query.execute()).map(jobFromRow).filter((job) =>
+      wandbIntegrations(job.integrations).some((w) => (!f.wandbProject || w.project === f.wandbProject) && (!f.wandbName || w.name === f.wandbName)),
+    );
     return { jobs: jobs.slice(f.page * f.pageSize, (f.page + 1) * f.pageSize), total: jobs.length };
   }
 

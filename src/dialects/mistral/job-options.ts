@@ -1,3 +1,4 @@
+import { wandbIntegrations } from '../../jobs/wandb-integration.ts';
 import type { Job } from '../../jobs/job.ts';
 
 // The Mistral extras a job keeps in `options` and `integrations`, typed in one place.
@@ -40,9 +41,5 @@ export const repositoriesOf = (job: Job) =>
 /** W&B integrations as Mistral shows them (never with the key); OpenAI-made jobs keep theirs under `wandb`. */
 export function wandbOf(job: Job) {
   const url = (job.options.wandb_url as string | undefined) ?? null;
-  return job.integrations.map((raw) => {
-    const i = raw as Partial<StoredWandb> & { wandb?: { project: string; name?: string | null } };
-    const w = i.wandb ?? i;
-    return { type: 'wandb' as const, project: w.project ?? '', name: w.name ?? null, run_name: i.run_name ?? null, url };
-  });
+  return wandbIntegrations(job.integrations).map((w) => ({ type: 'wandb' as const, project: w.project, name: w.name, run_name: w.run_name, url }));
 }

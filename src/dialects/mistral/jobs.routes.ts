@@ -13,7 +13,7 @@ type JobRequest = FastifyRequest<{ Params: { id: string } }>;
 export function mistralJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   const load = (request: JobRequest): Promise<Job> =>
     ctx.jobs.get(request.caller.orgId, parseRecordId('job', request.params.id), request.params.id);
-  const detailed = async (job: Job) => toDetailedJobOut(job, await ctx.events.all(job.id), await ctx.checkpoints.all(job.id));
+  const detailed = async (job: Job) => toDetailedJobOut(job, await ctx.events.all(job.id, 'message'), await ctx.checkpoints.all(job.id));
 
   app.post('/fine_tuning/jobs', async (request) => {
     const query = parseOrThrow(createQuery, request.query);

@@ -2,6 +2,7 @@ import type { FilesService } from '../../files/files.service.ts';
 import type { Job } from '../../jobs/job.ts';
 import { trainingInputs } from '../../jobs/mistral-validation.ts';
 import type { TrainableModel } from '../../models/model-catalog.ts';
+import { wandbIntegrations } from '../../jobs/wandb-integration.ts';
 import type { TrainerSpec } from '../trainer-protocol.ts';
 
 /** The spec.json a job's trainer runs from: resolved hyperparameters, file paths, task and integrations. */
@@ -31,22 +32,12 @@ export async function trainerSpec(job: Job, model: TrainableModel, runDir: strin
     resume: true,
     task: job.jobType,
     classifier_targets: (job.options.classifier_targets as TrainerSpec['classifier_targets'] | undefined) ?? [],
-    wandb: wandbSpec(job.integrations),
+    wandb: firstWandb(job.integrations),
   };
 }
 
-/** The first W&B integration, from either dialect's stored shape (OpenAI nests it under `wandb`). */
-function wandbSpec(integrations: unknown[]): TrainerSpec['wandb'] {
-  for (const raw of integrations) {
-    const i = raw as { type?: string; wandb?: Record<string, unknown> } & Record<string, unknown>;
-    if (i.type !== 'wandb') continue;
-    const w = i.wandb ?? i;
-    return {
-      project: String(w.project),
-      name: (w.name as string | null | undefined) ?? (i.run_name as string | null | undefined) ?? null,
-      entity: (w.entity as string | null | undefined) ?? null,
-      tags: (w.tags as string[] | null | undefined) ?? [],
-    };
-  }
-  return null;
+/** The run the trainer logs to: the job's first W&B integration. */
+function firstWandb(integrations: unknown[]): TrainerSpec['wandb'] {
+  const w = wandbIntegrations(integrations)[0];
+  return w ? { project: w.project, name: w.name ?? w.run_name, entity: w.entity, tags: w.tags } : null;
 }
