@@ -24,7 +24,8 @@ export class FileSearch {
     if (f.sources?.length) query = query.where('source', 'in', f.sources);
     if (f.mimetypes?.length) query = query.where('mimetype', 'in', f.mimetypes);
     if (f.purpose) query = query.where('purpose', '=', f.purpose);
-    if (f.search) query = query.where(sql<boolean>`instr(lower(filename), lower(${f.search})) > 0`);
+    // LIKE with the wildcards escaped: plain SQL that SQLite and Postgres both run.
+    if (f.search) query = query.where(sql<boolean>`lower(filename) like ${`%${f.search.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`} escape '\\'`);
     const [files, count] = await Promise.all([
       query.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.pageSize).offset(f.page * f.pageSize).execute(),
       query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
