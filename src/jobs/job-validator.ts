@@ -2,7 +2,6 @@ import { datasetError, validateDataset } from '../datasets/index.ts';
 import type { FilesService } from '../files/files.service.ts';
 import type { Clock } from '../ids/clock.ts';
 import type { Job, JobError } from './job.ts';
-import type { JobsRepository } from './jobs.repository.ts';
 import type { JobsService } from './jobs.service.ts';
 import type { MistralValidation } from './mistral-validation.ts';
 
@@ -16,7 +15,6 @@ export interface ValidatorOptions {
 export class JobValidator {
   constructor(
     private readonly service: JobsService,
-    private readonly jobs: JobsRepository,
     private readonly files: FilesService,
     private readonly clock: Clock,
     private readonly opts: ValidatorOptions,

@@ -57,12 +57,8 @@ export function findAbandoned(db: Kysely<Database>, statuses: readonly string[],
     .execute();
 }
 
-export async function countHeld(db: Kysely<Database>, owner: string, statuses: readonly string[]): Promise<number> {
-  const row = await db
-    .selectFrom('jobs')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('locked_by', '=', owner)
-    .where('status', 'in', statuses)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+/** Whether some job in `status` waits for a claim. */
+export async function hasUnclaimed(db: Kysely<Database>, status: string): Promise<boolean> {
+  const row = await db.selectFrom('jobs').select('id').where('status', '=', status).where('locked_by', 'is', null).limit(1).executeTakeFirst();
+  return row !== undefined;
 }

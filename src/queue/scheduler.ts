@@ -5,7 +5,7 @@ import { jobFromRow } from '../jobs/job.ts';
 import type { JobSignals } from '../jobs/job-signals.ts';
 import type { JobValidator } from '../jobs/job-validator.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
-import { claimNext, findAbandoned, releaseLease } from './leases.ts';
+import { claimNext, findAbandoned, hasUnclaimed, releaseLease } from './leases.ts';
 
 export interface SchedulerOptions {
   owner: string;
@@ -88,8 +88,7 @@ export class Scheduler {
 
   /** With every slot busy, a waiting job will need a trainer as soon as one frees up. */
   private async prewarmIfQueued() {
-    const waiting = await this.store.db.selectFrom('jobs').select('id').where('status', '=', 'queued').where('locked_by', 'is', null).limit(1).executeTakeFirst();
-    if (waiting) this.executor.prewarm();
+    if (await hasUnclaimed(this.store.db, 'queued')) this.executor.prewarm();
   }
 
   private async validatePending() {

@@ -51,7 +51,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
   const jobSearch = new JobSearch(store.db);
   const estimator = new JobEstimator(jobSearch, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
   const mistralValidation = new MistralValidation(files, catalog, estimator, events, clock, paths.runs);
-  const validator = new JobValidator(jobs, jobsRepo, files, clock, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 }, mistralValidation);
+  const validator = new JobValidator(jobs, files, clock, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 }, mistralValidation);
   const executor = new LocalExecutor(
     { store, service: jobs, catalog, jobs: jobsRepo, events, checkpoints, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
     {

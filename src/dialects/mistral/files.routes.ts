@@ -1,10 +1,7 @@
-import { rm } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { invalidRequest } from '../../errors/app-error.ts';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { UPLOAD_PURPOSES } from '../../files/file-record.ts';
-import type { StagedUpload } from '../../files/files.service.ts';
 import { storeUpload } from '../../files/multipart-upload.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import { parseRecordId } from '../../ids/ids.ts';
