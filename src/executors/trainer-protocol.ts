@@ -27,6 +27,12 @@ export type TrainerEvent =
       total_steps: number;
       n_epochs: number;
       batch_size: number;
+      batch_tokens?: number | null;
+      micro_batch_tokens?: number | null;
+      packing?: boolean;
+      gradient_checkpointing?: boolean;
+      /** Training processes (one per GPU; 1 on CPU unless asked). */
+      world_size?: number;
       learning_rate: number;
       resumed_from_step: number;
       train_tokens_per_epoch: number;
@@ -39,13 +45,15 @@ export type TrainerEvent =
       trained_tokens: number;
       tokens_per_second: number;
       elapsed_seconds: number;
+      /** Share of the step's positions that were padding (0 with packing). */
+      padding_fraction?: number;
     })
   | { event: 'checkpoint'; step: number; epoch: number; path: string; metrics: StepMetrics }
   | { event: 'checkpoint_removed'; step: number }
   | { event: 'integration'; type: 'wandb'; url: string; mode: string }
   | { event: 'paused'; step: number; path: string }
   | { event: 'cancelled'; step: number }
-  | { event: 'completed'; step: number; trained_tokens: number; path: string }
+  | { event: 'completed'; step: number; trained_tokens: number; path: string; peak_memory_bytes?: number }
   | { event: 'failed'; code: string; message: string };
 
 export type TrainerCommand = { command: 'pause' } | { command: 'cancel' };
@@ -73,6 +81,13 @@ export interface TrainerSpec {
   n_epochs: number | null;
   training_steps: number | null;
   batch_size: number;
+  /** Tokens per optimizer step; when set, batch_size is ignored. */
+  batch_tokens: number | null;
+  /** Most tokens in one forward pass; a larger step accumulates gradients. Null: one pass per step. */
+  micro_batch_tokens: number | null;
+  /** Padding-free packing of each pass's examples into one row. */
+  packing: boolean;
+  gradient_checkpointing: boolean;
   learning_rate_multiplier: number;
   learning_rate: number | null;
   warmup_fraction: number;

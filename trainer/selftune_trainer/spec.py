@@ -40,6 +40,14 @@ class TrainSpec:
     n_epochs: object = 3
     training_steps: object = None
     batch_size: int = 1
+    # Tokens per optimizer step: a step takes examples (in epoch order) until their
+    # tokens reach this budget, and batch_size is then ignored. None: batch_size examples.
+    batch_tokens: object = None
+    # Most tokens in one forward pass; a step with more accumulates gradients over
+    # several passes. None: the whole step in one pass.
+    micro_batch_tokens: object = None
+    packing: bool = True  # padding-free: a pass's examples are concatenated into one row
+    gradient_checkpointing: bool = False
     learning_rate_multiplier: float = 1.0
     learning_rate: object = None
     warmup_fraction: float = 0.0
@@ -69,6 +77,11 @@ class TrainSpec:
         else:
             _check(_is_int(self.n_epochs) and self.n_epochs >= 1, "n_epochs must be an integer >= 1 (or set training_steps)")
         _check(_is_int(self.batch_size) and self.batch_size >= 1, "batch_size must be an integer >= 1")
+        for name in ("batch_tokens", "micro_batch_tokens"):
+            value = getattr(self, name)
+            _check(value is None or (_is_int(value) and value >= 1), f"{name} must be an integer >= 1 or null")
+        _check(isinstance(self.packing, bool), "packing must be true or false")
+        _check(isinstance(self.gradient_checkpointing, bool), "gradient_checkpointing must be true or false")
         _check(_is_num(self.learning_rate_multiplier) and self.learning_rate_multiplier > 0,
                "learning_rate_multiplier must be a positive number")
         if self.learning_rate is not None:
