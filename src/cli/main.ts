@@ -19,7 +19,10 @@ with SELFTUNE_API_KEY when the server has keys; --json on any read command):
                        [--epochs N] [--learning-rate-multiplier X] [--batch-size N]
                        [--suffix S] [--seed N] [--follow]
   selftune jobs list [--limit N] [--after ID] | get | cancel | pause | resume | events | checkpoints JOB_ID
-  selftune models list | get MODEL | delete MODEL
+  selftune models list [--all] | get MODEL | delete MODEL
+  selftune models pull ORG/NAME [--revision R] [--include-pattern GLOB]...
+                       (Hugging Face download by the server; HF_TOKEN/HF_ENDPOINT in its environment)
+  selftune models export MODEL --out DIR [--merged]
   selftune chat MODEL PROMPT [--system TEXT] [--max-tokens N]
   selftune classify MODEL TEXT
 `;
@@ -42,6 +45,11 @@ const OPTIONS = {
   suffix: { type: 'string' },
   seed: { type: 'string' },
   follow: { type: 'boolean' },
+  all: { type: 'boolean' },
+  revision: { type: 'string' },
+  'include-pattern': { type: 'string', multiple: true },
+  out: { type: 'string' },
+  merged: { type: 'boolean' },
   system: { type: 'string' },
   'max-tokens': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -63,7 +71,7 @@ async function dispatch(argv: string[]): Promise<number> {
       await jobsCommand(ctx, action, rest, flags);
       return 0;
     case 'models':
-      await modelsCommand(ctx, action, rest);
+      await modelsCommand(ctx, action, rest, flags);
       return 0;
     case 'chat':
       await chatCommand(ctx, [action, ...rest].filter((x): x is string => x !== undefined), flags);

@@ -75,6 +75,8 @@ export function parseTrainerLine(line: string): TrainerEvent | null {
 export interface TrainerSpec {
   job_id: string;
   base_model_path: string;
+  /** The base's model id, which saved LoRA adapters name as their base (never a server path). */
+  base_model_id: string | null;
   output_dir: string;
   training_files: Array<{ path: string; weight: number }>;
   validation_files: Array<{ path: string }>;

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { AppError, notFound } from '../errors/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import { toOpenAiId } from '../ids/ids.ts';
 import { JOB_STATUS, TERMINAL_STATUSES } from '../jobs/job-status.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
@@ -40,13 +40,18 @@ export class ModelResolver {
     return { id: model.id, root: row.base_model, modelType, worker: { key: model.id, kind: 'lora', path, base_path: await this.adapterBase(orgId, path, row.base_model) } };
   }
 
-  /** The weights an adapter was trained on: its adapter_config.json says, else the root base model. */
+  /**
+   * The weights an adapter was trained on. Its adapter_config.json names the base
+   * by model id (a path, for adapters saved by older versions); failing both, the root base model.
+   */
   private async adapterBase(orgId: string, adapterDir: string, root: string): Promise<string> {
     const config = await readFile(join(adapterDir, 'adapter_config.json'), 'utf8')
       .then((t) => JSON.parse(t) as { base_model_name_or_path?: string })
       .catch(() => ({}) as { base_model_name_or_path?: string });
     const named = config.base_model_name_or_path;
     if (named && isAbsolute(named) && (await stat(join(named, 'config.json')).catch(() => null))) return named;
+    const trainable = named && !isAbsolute(named) ? await this.catalog.trainable(orgId, named) : undefined;
+    if (trainable) return trainable.path;
     const base = await this.catalog.get(orgId, root);
     if (base?.kind !== 'base') throw new AppError({ status: 500, type: 'server_error', message: `The base model '${root}' of this adapter is no longer in the models directory.` });
     return base.base.path;
@@ -67,6 +72,6 @@ export class ModelResolver {
         });
       }
     }
-    return notFound(`The model '${id}' does not exist or you do not have access to it.`, 'model', 'model_not_found');
+    return this.catalog.notFoundError(id, `The model '${id}' does not exist or you do not have access to it.`);
   }
 }

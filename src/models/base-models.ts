@@ -1,5 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseBaseModelId } from './base-model-id.ts';
+import { inspectModelFolder } from './model-folder.ts';
 
 /** A Hugging Face-format model directory in <data>/models that jobs can fine-tune. */
 export interface BaseModel {
@@ -10,36 +12,85 @@ export interface BaseModel {
   architecture: string;
 }
 
-// Base models are whatever directories the operator placed in the models
-// folder; the folder is the source of truth, so it is read on every lookup
-// (a handful of small JSON files) rather than mirrored into the database.
+/** A folder in the models directory that is not a usable model, and why. */
+export interface UnusableModelFolder {
+  id: string;
+  path: string;
+  created: number; // ms
+  reason: string;
+}
+
+export interface ModelsScan {
+  usable: BaseModel[];
+  unusable: UnusableModelFolder[];
+}
+
+// Base models are whatever directories the operator placed (or pulled) in the
+// models folder: `<name>/` or, for Hugging Face ids, `<org>/<name>/`. The folder
+// is the source of truth, so it is read on every lookup (a handful of small
+// files) rather than mirrored into the database. Names starting with '.' are
+// selftune's own (pulls in progress) and never listed.
 export class BaseModels {
-  constructor(private readonly dir: string) {}
+  constructor(readonly dir: string) {}
 
   async list(): Promise<BaseModel[]> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
-    const models = await Promise.all(names.filter((n) => !n.startsWith('.')).map((n) => this.get(n)));
-    return models.filter((m): m is BaseModel => m !== undefined).sort((a, b) => a.id.localeCompare(b.id));
+    return (await this.scan()).usable;
+  }
+
+  /** Every folder that looks meant as a model: the usable ones, and the others with their reason. */
+  async scan(): Promise<ModelsScan> {
+    const found: Array<BaseModel | UnusableModelFolder> = [];
+    for (const name of await visibleDirs(this.dir)) {
+      const path = join(this.dir, name);
+      // A folder holding only folders is an organization (`Qwen/`); anything else is a model folder.
+      const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+      const isOrg = entries.length > 0 && entries.every((e) => e.isDirectory());
+      const ids = isOrg ? (await visibleDirs(path)).map((child) => `${name}/${child}`) : [name];
+      found.push(...(await Promise.all(ids.map((id) => this.inspect(id)))));
+    }
+    const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+    return {
+      usable: found.filter((m): m is BaseModel => !('reason' in m)).sort(byId),
+      unusable: found.filter((m): m is UnusableModelFolder => 'reason' in m).sort(byId),
+    };
   }
 
   async get(id: string): Promise<BaseModel | undefined> {
-    if (id.includes('/') || id.includes('..') || id.startsWith('ft:')) return undefined;
-    const path = join(this.dir, id);
-    try {
-      const config = JSON.parse(await readFile(join(path, 'config.json'), 'utf8')) as { architectures?: string[] };
-      const extra = await readFile(join(path, 'selftune.json'), 'utf8')
-        .then((t) => JSON.parse(t) as { description?: string })
-        .catch(() => ({}) as { description?: string });
-      const architecture = config.architectures?.[0] ?? 'unknown';
-      return {
-        id,
-        path,
-        created: (await stat(join(path, 'config.json'))).mtimeMs,
-        description: extra.description ?? `${architecture} model from the models directory`,
-        architecture,
-      };
-    } catch {
-      return undefined;
-    }
+    const model = await this.lookup(id);
+    return model && !('reason' in model) ? model : undefined;
   }
+
+  /** Why the folder of this id cannot be used; undefined when there is no such folder or it is usable. */
+  async unusableReason(id: string): Promise<string | undefined> {
+    const model = await this.lookup(id);
+    return model && 'reason' in model ? model.reason : undefined;
+  }
+
+  private async lookup(id: string): Promise<BaseModel | UnusableModelFolder | undefined> {
+    const parsed = parseBaseModelId(id);
+    if (!parsed) return undefined;
+    const exists = await stat(join(this.dir, ...parsed.segments)).then((s) => s.isDirectory(), () => false);
+    return exists ? this.inspect(id) : undefined;
+  }
+
+  private async inspect(id: string): Promise<BaseModel | UnusableModelFolder> {
+    const parsed = parseBaseModelId(id);
+    const path = join(this.dir, ...id.split('/'));
+    const created = await stat(path).then((s) => s.mtimeMs, () => 0);
+    if (!parsed) return { id, path, created, reason: "the folder name is not a valid model id (letters, digits, '-', '_' and '.')" };
+    const folder = await inspectModelFolder(path);
+    if ('reason' in folder) return { id, path, created, reason: folder.reason };
+    return {
+      id,
+      path,
+      created: folder.configTime,
+      description: folder.description ?? `${folder.architecture} model from the models directory`,
+      architecture: folder.architecture,
+    };
+  }
+}
+
+async function visibleDirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
 }

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelRow } from '../db/schema.ts';
-import { invalidRequest, notFound } from '../errors/app-error.ts';
-import type { BaseModel, BaseModels } from './base-models.ts';
+import { type AppError, invalidRequest, notFound } from '../errors/app-error.ts';
+import type { BaseModel, BaseModels, UnusableModelFolder } from './base-models.ts';
 import type { ModelsRepository } from './models.repository.ts';
 
 /** Any model a client can name: a base model from the models folder, or one selftune trained. */
@@ -34,6 +34,18 @@ export class ModelCatalog {
     ];
   }
 
+  /** Folders in the models directory that cannot be used, each with its reason. */
+  async unusable(): Promise<UnusableModelFolder[]> {
+    return (await this.bases.scan()).unusable;
+  }
+
+  /** 404 for a model id, saying why when a folder of that name exists but cannot be used. */
+  async notFoundError(id: string, message = `The model '${id}' does not exist`): Promise<AppError> {
+    const reason = await this.bases.unusableReason(id);
+    if (reason) return notFound(`The model '${id}' is in the models directory but cannot be used: ${reason}.`, 'model', 'model_not_found');
+    return notFound(message, 'model', 'model_not_found');
+  }
+
   async get(orgId: string, id: string): Promise<CatalogModel | undefined> {
     const base = await this.bases.get(id);
     if (base) return { kind: 'base', id, created: base.created, base };
@@ -43,7 +55,7 @@ export class ModelCatalog {
 
   async require(orgId: string, id: string): Promise<CatalogModel> {
     const model = await this.get(orgId, id);
-    if (!model) throw notFound(`The model '${id}' does not exist`, 'model', 'model_not_found');
+    if (!model) throw await this.notFoundError(id);
     return model;
   }
 

@@ -26,6 +26,9 @@ import { JobsService } from '../jobs/jobs.service.ts';
 import { BaseModels } from '../models/base-models.ts';
 import { ModelCatalog } from '../models/model-catalog.ts';
 import { ModelsRepository } from '../models/models.repository.ts';
+import { ModelExporter } from '../models/model-export.ts';
+import { ModelPulls } from '../models/model-pulls.ts';
+import { ModelResolver } from '../inference/model-resolver.ts';
 import { Scheduler } from '../queue/scheduler.ts';
 import { toOpenAiId } from '../ids/ids.ts';
 import type { AppContext } from './context.ts';
@@ -76,7 +79,9 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
   const inference = buildInference(config, catalog, jobs, trainerDir);
   // A training file is usually followed by a job: start warming a trainer now.
   files.onUploaded = (row) => row.purpose === 'fine-tune' && executor.prewarm();
-  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, inference, jobSearch, estimator,
+  const modelPulls = new ModelPulls({ python: config.python, trainerDir, modelsDir: paths.models, now: () => clock.nowMs() });
+  const exporter = new ModelExporter(catalog, new ModelResolver(catalog, jobs, config.dataDir), jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
+  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, estimator,
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(config.dataDir),
     repositories: new RepositoryImporter(config.gitBaseUrl, join(config.dataDir, 'repositories')),

@@ -11,6 +11,8 @@ import type { InferenceService } from '../inference/inference-service.ts';
 import type { Clock } from '../ids/clock.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
 import type { ModelCatalog } from '../models/model-catalog.ts';
+import type { ModelExporter } from '../models/model-export.ts';
+import type { ModelPulls } from '../models/model-pulls.ts';
 
 /** What the HTTP layer may use; routes reach the domain only through this. */
 export interface AppContext {
@@ -21,6 +23,9 @@ export interface AppContext {
   events: EventsRepository;
   checkpoints: CheckpointsRepository;
   catalog: ModelCatalog;
+  /** Hugging Face downloads into the models folder, and fine-tuned models written out as standalone folders. */
+  modelPulls: ModelPulls;
+  exporter: ModelExporter;
   /** Chat generation and classification with any callable model. */
   inference: InferenceService;
   /** Mistral's job and file list filters, job estimates, signed download links and repository import. */

@@ -40,6 +40,7 @@ export async function createServer(config: Config): Promise<SelftuneServer> {
       ensureDemoModel(paths.models, config.demoModelCache, config.python, trainerDir),
       checkTrainerEnvironment(config.python, trainerDir),
     ]);
+    for (const folder of await ctx.catalog.unusable()) app.log.warn(`models/${folder.id} is not a usable model: ${folder.reason}`);
     await scheduler.start();
     health.ready = true;
   })();
@@ -57,7 +58,7 @@ export async function createServer(config: Config): Promise<SelftuneServer> {
       if (closed) return;
       closed = true;
       await ready.catch(() => {});
-      await scheduler.stop();
+      await Promise.all([scheduler.stop(), ctx.modelPulls.close()]);
       await app.close();
       await ctx.inference.close();
       await store.close();

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import { repoRoot } from '../../src/config/paths.ts';
+import { runCli } from '../helpers/cli.ts';
 import { demoExamples, demoTrainingJsonl } from '../../src/demo/demo-data.ts';
 import { startServer, tempDir, type TestServer } from '../helpers/server.ts';
 
@@ -18,18 +16,7 @@ before(async () => {
 });
 after(() => t.close());
 
-async function selftune(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin/selftune.mjs'), ...args], {
-      env: { ...process.env, SELFTUNE_BASE_URL: t.url },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const selftune = (...args: string[]) => runCli(t.url, ...args);
 
 test('jobs create --follow uploads the file, shows progress and exits 0 on success', async () => {
   const path = join(dir, 'train.jsonl');

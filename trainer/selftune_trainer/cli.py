@@ -29,11 +29,35 @@ def main(argv=None):
     count = sub.add_parser("count-tokens", help="examples and tokens of JSONL files with a model's tokenizer")
     count.add_argument("--model", required=True)
     count.add_argument("files", nargs="+")
+    pull = sub.add_parser("pull-model", help="download a Hugging Face model repository (huggingface_hub; HF_TOKEN, HF_ENDPOINT)")
+    pull.add_argument("--repo", required=True)
+    pull.add_argument("--revision", default="main")
+    pull.add_argument("--dest", required=True, help="the model folder to create")
+    pull.add_argument("--staging", required=True, help="where files are fetched (and partial files kept) until complete")
+    pull.add_argument("--include-pattern", action="append", default=[], help="also fetch files matching this glob")
+    export = sub.add_parser("export-model", help="write a fine-tuned model as a standalone Hugging Face folder")
+    export.add_argument("--model-dir", required=True)
+    export.add_argument("--kind", required=True, choices=("full", "lora"))
+    export.add_argument("--out", required=True)
+    export.add_argument("--base-path", help="LoRA: the base's weights (for --merged)")
+    export.add_argument("--base-id", help="LoRA: the base's model id, named in adapter_config.json")
+    export.add_argument("--merged", action="store_true", help="LoRA: fold the adapter into the base")
     args = parser.parse_args(argv)
 
     protocol.take_over_stdout()
-    _quiet_libraries()
+    if args.command != "pull-model":  # a pull needs the Hub, and no transformers
+        _quiet_libraries()
     try:
+        if args.command == "pull-model":
+            from .hub_pull import pull_model
+
+            pull_model(args.repo, args.revision, os.path.abspath(args.dest), os.path.abspath(args.staging), args.include_pattern)
+            return 0
+        if args.command == "export-model":
+            from .model_export import export_model
+
+            export_model(args.model_dir, args.out, args.kind, args.base_path, args.base_id, args.merged)
+            return 0
         if args.command == "make-tiny-model":
             from .tiny_model import make_tiny_model
 

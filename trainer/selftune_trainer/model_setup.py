@@ -113,6 +113,8 @@ def build_model(spec, device, meta, resume_dir=None, resume_mode=None):
             task_type="CAUSAL_LM",
         )
         model = get_peft_model(model, config)
+        # Saved adapters name their base by model id, never by a path on this server's disk.
+        model.peft_config["default"].base_model_name_or_path = spec.base_model_id or spec.base_model_path
     return model.to(device.torch_device), mode
 
 

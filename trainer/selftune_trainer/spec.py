@@ -36,6 +36,7 @@ class TrainSpec:
     base_model_path: str
     output_dir: str
     training_files: list
+    base_model_id: object = None  # the base's model id (`Qwen/Qwen2.5-0.5B-Instruct`), named in saved adapter configs
     validation_files: list = field(default_factory=list)
     n_epochs: object = 3
     training_steps: object = None
@@ -69,6 +70,8 @@ class TrainSpec:
         for name in ("base_model_path", "output_dir"):
             value = getattr(self, name)
             _check(isinstance(value, str) and os.path.isabs(value), f"{name} must be an absolute path")
+        _check(self.base_model_id is None or (isinstance(self.base_model_id, str) and self.base_model_id),
+               "base_model_id must be a non-empty string or null")
         self.training_files = _files(self.training_files, "training_files", with_weight=True)
         _check(self.training_files, "training_files must list at least one file")
         self.validation_files = _files(self.validation_files or [], "validation_files", with_weight=False)

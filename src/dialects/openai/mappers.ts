@@ -3,6 +3,7 @@ import { toOpenAiId } from '../../ids/ids.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import type { Job } from '../../jobs/job.ts';
 import type { JobStatus } from '../../jobs/job-status.ts';
+import type { UnusableModelFolder } from '../../models/base-models.ts';
 import type { CatalogModel } from '../../models/model-catalog.ts';
 
 // Domain records → OpenAI wire objects, keys in the order the real API sends them.
@@ -102,6 +103,11 @@ export function toWireFile(f: FileRow) {
     status_details: f.status_details,
   };
 }
+
+/** A folder of the models directory that cannot be used (the `include_unusable` extension). */
+export const toWireUnusableModel = (f: UnusableModelFolder) => ({
+  id: f.id, object: 'model' as const, created: unixSeconds(f.created), owned_by: 'system', selftune_unusable_reason: f.reason,
+});
 
 export function toWireModel(m: CatalogModel) {
   const common = { id: m.id, object: 'model' as const, created: unixSeconds(m.created) };

@@ -1,13 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../server/context.ts';
-import { toWireModel } from './mappers.ts';
+import { toWireModel, toWireUnusableModel } from './mappers.ts';
 
-// Model ids contain ':' (`ft:base:org:suffix:id`); the wildcard route takes
-// the rest of the path whole, and Fastify has already decoded any `%3A`.
+// Model ids contain ':' (`ft:base:org:suffix:id`) and may contain one '/'
+// (`Qwen/Qwen2.5-0.5B-Instruct`, which the SDK sends as `%2F`); the wildcard
+// route takes the rest of the path whole, and Fastify has already decoded it.
 export function openAiModelsRoutes(app: FastifyInstance, ctx: AppContext) {
-  app.get('/models', async (request) => {
-    const models = await ctx.catalog.list(request.caller.orgId);
-    return { object: 'list', data: models.map(toWireModel) };
+  // Extension: `?include_unusable=true` adds the models folder's unusable folders with their reason.
+  app.get<{ Querystring: { include_unusable?: string } }>('/models', async (request) => {
+    const models = (await ctx.catalog.list(request.caller.orgId)).map(toWireModel);
+    const unusable = request.query.include_unusable === 'true' ? (await ctx.catalog.unusable()).map(toWireUnusableModel) : [];
+    return { object: 'list', data: [...models, ...unusable] };
   });
 
   app.get<{ Params: { '*': string } }>('/models/*', async (request) => {

@@ -6,6 +6,7 @@ import { openAiChatRoutes } from './chat.routes.ts';
 import { renderOpenAiError } from './errors.ts';
 import { openAiFilesRoutes } from './files.routes.ts';
 import { openAiJobsRoutes } from './jobs.routes.ts';
+import { openAiModelTransferRoutes } from './model-transfer.routes.ts';
 import { openAiModelsRoutes } from './models.routes.ts';
 
 /** The OpenAI dialect, mounted at /v1. */
@@ -18,6 +19,7 @@ export function openAiPlugin(ctx: AppContext) {
     openAiFilesRoutes(app, ctx);
     openAiJobsRoutes(app, ctx);
     openAiModelsRoutes(app, ctx);
+    openAiModelTransferRoutes(app, ctx);
     openAiChatRoutes(app, ctx);
   };
 }

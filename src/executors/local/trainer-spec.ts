@@ -12,6 +12,7 @@ export async function trainerSpec(job: Job, model: TrainableModel, runDir: strin
   return {
     job_id: job.id,
     base_model_path: model.path,
+    base_model_id: job.model,
     output_dir: runDir,
     training_files: await trainingInputs(job, job.stats.filtered_files ?? {}, filePath),
     validation_files: await Promise.all(job.validationFiles.map(async (id) => ({ path: await filePath(id) }))),
