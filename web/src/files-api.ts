@@ -11,7 +11,8 @@ export function uploadFile(file: File, purpose = 'fine-tune'): Promise<FileObjec
 export const listFiles = (query: { purpose?: string; limit: number; after?: string }, signal?: AbortSignal) =>
   api<List<FileObject>>(withQuery('/v1/files', query), { signal });
 
-export const listModels = (signal?: AbortSignal) => api<List<Model>>('/v1/models', { signal });
+/** Usable models, then (the `include_unusable` extension) folders of the models directory that are not, with why. */
+export const listModels = (signal?: AbortSignal) => api<List<Model>>('/v1/models?include_unusable=true', { signal });
 
 /** What only Mistral's model cards carry: a display name and the archived flag. */
 export interface ModelLabels {

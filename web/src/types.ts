@@ -75,6 +75,20 @@ export interface Model {
   created: number;
   owned_by: string;
   description?: string;
+  /** Only with `include_unusable=true`: why this folder of the models directory cannot be used. */
+  selftune_unusable_reason?: string;
+}
+
+/** A Hugging Face download into the models folder (the `/v1/model_pulls` extension). */
+export interface ModelPull {
+  id: string;
+  model: string;
+  status: 'running' | 'succeeded' | 'failed';
+  bytes_done: number;
+  bytes_total: number | null;
+  files_done: number;
+  files_total: number | null;
+  error: { code: string; message: string } | null;
 }
 
 export const TERMINAL = ['succeeded', 'failed', 'cancelled'];

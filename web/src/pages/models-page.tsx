@@ -3,6 +3,7 @@ import { ActionButton } from '../components/action-button.tsx';
 import { dateTime } from '../format.ts';
 import { listModels, modelKind, modelLabels } from '../files-api.ts';
 import { usePoll } from '../poll.ts';
+import { ModelPullForm } from './model-pull-form.tsx';
 
 const mistralModel = (id: string) => `/mistral/v1/fine_tuning/models/${encodeURIComponent(id)}`;
 
@@ -14,13 +15,16 @@ export function ModelsPage() {
     const [list, labels] = await Promise.all([listModels(signal), modelLabels(signal)]);
     return { list, labels };
   }, [], 10000);
-  const rows = models.data?.list.data ?? [];
+  const all = models.data?.list.data ?? [];
+  const rows = all.filter((m) => m.selftune_unusable_reason === undefined);
+  const unusable = all.filter((m) => m.selftune_unusable_reason !== undefined);
   const labels = models.data?.labels ?? new Map();
   return (
     <section>
       <header class="page-header">
         <h1>Models</h1>
       </header>
+      <ModelPullForm onPulled={models.reload} />
       {models.error && <p class="error" role="alert">{models.error}</p>}
       <table class="list models">
         <thead>
@@ -78,6 +82,27 @@ export function ModelsPage() {
         </tbody>
       </table>
       {!models.loading && rows.length === 0 && <p class="muted empty">No models.</p>}
+      {unusable.length > 0 && (
+        <>
+          <h2>Folders that are not usable models</h2>
+          <table class="list unusable-models">
+            <thead>
+              <tr>
+                <th>Folder</th>
+                <th>Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {unusable.map((m) => (
+                <tr key={m.id} data-unusable-id={m.id}>
+                  <td class="mono">models/{m.id}</td>
+                  <td>{m.selftune_unusable_reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
     </section>
   );
 }
