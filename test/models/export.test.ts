@@ -42,7 +42,9 @@ after(() => t.close());
 
 async function selftuneReply(model: string): Promise<string> {
   const chat = await t.client.chat.completions.create({ model, messages: [{ role: 'user', content: PROMPT }], temperature: 0, max_tokens: MAX_TOKENS });
-  return chat.choices[0]!.message.content ?? '';
+  const reply = chat.choices[0]!.message.content ?? '';
+  assert.ok(reply.length > 0, `${model} says something to compare`);
+  return reply;
 }
 
 /** The reply of the exported folder, loaded by plain transformers/PEFT (no PYTHONPATH: selftune_trainer is not importable). */

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFile, cp, mkdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
 import { upload } from '../helpers/jobs.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { repoRoot } from '../../src/config/paths.ts';
+import { freePort, startServer, tempDir, type TestServer, waitForHealth } from '../helpers/server.ts';
 import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
 
 // Folders in the models directory that cannot be used are listed with why
@@ -85,4 +87,28 @@ test('naming an unusable folder says why; ids that climb out of the models folde
   const job = await t.client.fineTuning.jobs.create({ model: 'acme/tiny-copy', training_file: file.id });
   assert.equal(job.model, 'acme/tiny-copy');
   await t.client.fineTuning.jobs.cancel(job.id);
+});
+
+test('selftune serve logs one warning per unusable folder at start', async () => {
+  const dataDir = await tempDir('unusable-log');
+  await mkdir(join(dataDir, 'models', 'acme', 'half-copied'), { recursive: true });
+  await writeFile(join(dataDir, 'models', 'acme', 'half-copied', 'config.json'), '{"model_type": "llama"}');
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/selftune.mjs'), 'serve', '--port', String(port), '--data-dir', dataDir], {
+    env: { ...process.env, SELFTUNE_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  try {
+    await waitForHealth(`http://127.0.0.1:${port}`, 120_000);
+    const lines = output.split('\n').filter((l) => l.includes('is not a usable model'));
+    assert.equal(lines.length, 1, output);
+    assert.match(lines[0]!, /models\/acme\/half-copied is not a usable model: no weights/);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await rm(dataDir, { recursive: true, force: true });
+  }
 });
