@@ -3,6 +3,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Mistral } from '@mistralai/mistralai';
+import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
+import { createJob, uploadMistral, waitMistral } from '../mistral/mistral-helpers.ts';
 import { FakeHub } from '../helpers/fake-hub.ts';
 import { isFinished, uploadDemo, waitForJob } from '../helpers/jobs.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -83,6 +85,11 @@ test('a pulled org/name model fine-tunes, and its slash ids work through both SD
   assert.equal((await mistral.models.unarchive({ modelId: id })).archived, false);
   const reply = await mistral.chat.complete({ model: id, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 4 });
   assert.equal(reply.model, id);
+  const file = await uploadMistral(mistral, demoTrainingJsonl());
+  const mistralJob = await createJob(mistral, { model: 'testorg/tiny-chat', trainingFiles: [{ fileId: file.id, weight: 1 }], hyperparameters: { trainingSteps: 2 }, autoStart: false });
+  assert.equal(mistralJob.model, 'testorg/tiny-chat');
+  const validated = await waitMistral(mistral, mistralJob.id, (j) => j.status !== 'QUEUED' && j.status !== 'VALIDATING');
+  assert.equal(validated.status, 'VALIDATED', JSON.stringify(validated.events?.at(-1)));
 
   assert.equal((await client.models.delete(id)).deleted, true);
   await assert.rejects(client.models.retrieve(id), (e: { status: number }) => e.status === 404);

@@ -14,7 +14,7 @@ def save_training_dir(dest, model, tokenizer, state):
     """model/ (full weights or LoRA adapter, plus tokenizer) and trainer_state.pt."""
 
     def fill(tmp):
-        model.save_pretrained(os.path.join(tmp, "model"), safe_serialization=True)
+        _save_model(model, os.path.join(tmp, "model"))
         tokenizer.save_pretrained(os.path.join(tmp, "model"))
         torch.save(state, os.path.join(tmp, "trainer_state.pt"))
 
@@ -23,12 +23,19 @@ def save_training_dir(dest, model, tokenizer, state):
 
 def save_final(dest, model, tokenizer, info):
     def fill(tmp):
-        model.save_pretrained(tmp, safe_serialization=True)
+        _save_model(model, tmp)
         tokenizer.save_pretrained(tmp)
         with open(os.path.join(tmp, "selftune_model.json"), "w") as f:
             json.dump(info, f, indent=2)
 
     _atomic_dir(dest, fill)
+
+
+def _save_model(model, path):
+    # A LoRA adapter names its base by model id; left to "auto", peft would look
+    # that id up on the Hub to see whether the vocabulary grew (selftune never resizes it).
+    extra = {"save_embedding_layers": False} if hasattr(model, "peft_config") else {}
+    model.save_pretrained(path, safe_serialization=True, **extra)
 
 
 def load_state(path):
