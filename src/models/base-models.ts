@@ -42,10 +42,7 @@ export class BaseModels {
     const found: Array<BaseModel | UnusableModelFolder> = [];
     for (const name of await visibleDirs(this.dir)) {
       const path = join(this.dir, name);
-      // A folder holding only folders is an organization (`Qwen/`); anything else is a model folder.
-      const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
-      const isOrg = entries.length > 0 && entries.every((e) => e.isDirectory());
-      const ids = isOrg ? (await visibleDirs(path)).map((child) => `${name}/${child}`) : [name];
+      const ids = (await isOrgFolder(path)) ? (await visibleDirs(path)).map((child) => `${name}/${child}`) : [name];
       found.push(...(await Promise.all(ids.map((id) => this.inspect(id)))));
     }
     const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
@@ -69,8 +66,10 @@ export class BaseModels {
   private async lookup(id: string): Promise<BaseModel | UnusableModelFolder | undefined> {
     const parsed = parseBaseModelId(id);
     if (!parsed) return undefined;
-    const exists = await stat(join(this.dir, ...parsed.segments)).then((s) => s.isDirectory(), () => false);
-    return exists ? this.inspect(id) : undefined;
+    const path = join(this.dir, ...parsed.segments);
+    const exists = await stat(path).then((s) => s.isDirectory(), () => false);
+    if (!exists || (parsed.segments.length === 1 && (await isOrgFolder(path)))) return undefined;
+    return this.inspect(id);
   }
 
   private async inspect(id: string): Promise<BaseModel | UnusableModelFolder> {
@@ -88,6 +87,12 @@ export class BaseModels {
       architecture: folder.architecture,
     };
   }
+}
+
+/** A top-level folder holding only folders is an organization (`Qwen/`); anything else is a model folder. */
+async function isOrgFolder(path: string): Promise<boolean> {
+  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+  return entries.length > 0 && entries.every((e) => e.isDirectory());
 }
 
 async function visibleDirs(dir: string): Promise<string[]> {

@@ -11,7 +11,7 @@ const updateIn = z.strictObject({ name: z.string().max(256).nullish(), descripti
 
 type ModelRequest = FastifyRequest<{ Params: { '*': string } }>;
 
-// Model ids contain ':'; the wildcard takes the rest of the path, already percent-decoded.
+// Model ids contain ':' and may contain one '/' (`org/name`, sent as %2F); the wildcard takes the rest of the path, already percent-decoded.
 export function mistralModelsRoutes(app: FastifyInstance, ctx: AppContext) {
   const maxContext = ctx.config.maxSeqLen;
   const targets = async (m: CatalogModel) => {
