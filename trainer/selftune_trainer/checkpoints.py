@@ -10,20 +10,21 @@ import torch
 STEP_DIR = re.compile(r"^step-(\d+)$")
 
 
-def save_training_dir(dest, model, tokenizer, state):
-    """model/ (full weights or LoRA adapter, plus tokenizer) and trainer_state.pt."""
+def save_training_dir(dest, model, tokenizer, state, weights=None):
+    """model/ (full weights or LoRA adapter, plus tokenizer) and trainer_state.pt.
+    `weights`: the full state dict when the model itself holds only a shard (FSDP)."""
 
     def fill(tmp):
-        model.save_pretrained(os.path.join(tmp, "model"), safe_serialization=True)
+        model.save_pretrained(os.path.join(tmp, "model"), safe_serialization=True, state_dict=weights)
         tokenizer.save_pretrained(os.path.join(tmp, "model"))
         torch.save(state, os.path.join(tmp, "trainer_state.pt"))
 
     _atomic_dir(dest, fill)
 
 
-def save_final(dest, model, tokenizer, info):
+def save_final(dest, model, tokenizer, info, weights=None):
     def fill(tmp):
-        model.save_pretrained(tmp, safe_serialization=True)
+        model.save_pretrained(tmp, safe_serialization=True, state_dict=weights)
         tokenizer.save_pretrained(tmp)
         with open(os.path.join(tmp, "selftune_model.json"), "w") as f:
             json.dump(info, f, indent=2)
