@@ -15,7 +15,7 @@ def save_training_dir(dest, model, tokenizer, state, weights=None):
     `weights`: the full state dict when the model itself holds only a shard (FSDP)."""
 
     def fill(tmp):
-        model.save_pretrained(os.path.join(tmp, "model"), safe_serialization=True, state_dict=weights)
+        model.save_pretrained(os.path.join(tmp, "model"), safe_serialization=True, **_given(weights))
         tokenizer.save_pretrained(os.path.join(tmp, "model"))
         torch.save(state, os.path.join(tmp, "trainer_state.pt"))
 
@@ -24,12 +24,17 @@ def save_training_dir(dest, model, tokenizer, state, weights=None):
 
 def save_final(dest, model, tokenizer, info, weights=None):
     def fill(tmp):
-        model.save_pretrained(tmp, safe_serialization=True, state_dict=weights)
+        model.save_pretrained(tmp, safe_serialization=True, **_given(weights))
         tokenizer.save_pretrained(tmp)
         with open(os.path.join(tmp, "selftune_model.json"), "w") as f:
             json.dump(info, f, indent=2)
 
     _atomic_dir(dest, fill)
+
+
+def _given(weights):
+    # Only sharded (FSDP) models pass their gathered weights; the classifier's save_pretrained takes none.
+    return {} if weights is None else {"state_dict": weights}
 
 
 def load_state(path):
