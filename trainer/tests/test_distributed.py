@@ -100,6 +100,14 @@ def test_two_processes_train_like_one(single_run, tmp_path, sharding):
     # The same Hugging Face checkpoint as one process writes: same files, tensors, shapes and dtypes.
     final, single_final = os.path.join(spec["output_dir"], "final"), os.path.join(base["output_dir"], "final")
     assert sorted(os.listdir(final)) == sorted(os.listdir(single_final))
+    for name in os.listdir(final):
+        if name.endswith(".json"):  # config (architectures, dtype), tokenizer, generation config, selftune_model
+            with open(os.path.join(final, name)) as ours_f, open(os.path.join(single_final, name)) as theirs_f:
+                ours_json, theirs_json = json.load(ours_f), json.load(theirs_f)
+            # The tokenizer records the hub's offline mode, which the command line sets and the in-process run does not.
+            for record in (ours_json, theirs_json):
+                record.pop("local_files_only", None)
+            assert ours_json == theirs_json, name
     ours, theirs = weights(spec), weights(base)
     assert sorted(ours) == sorted(theirs)
     for name, tensor in theirs.items():
