@@ -238,8 +238,8 @@ def pick_sharding(model, mode, device):
 def _fully_shard(model, device, size):
     """FSDP2: each transformer block is one shard unit (gathered for its forward/backward), then the rest."""
     from torch.distributed.device_mesh import init_device_mesh
-    from torch.distributed.fsdp import fully_shard
 
+    fully_shard, _ = _fsdp2()
     mesh = init_device_mesh(device.name, (size,))
     block_names = set(getattr(World.unwrap(model), "_no_split_modules", None) or [])
     for module in model.modules():
@@ -252,11 +252,19 @@ def _fully_shard(model, device, size):
 def _reshard(model):
     # FSDP keeps the root's parameters gathered after a forward that no backward followed (an evaluation);
     # the state-dict helpers expect every parameter in its sharded form, the one the optimizer holds.
-    from torch.distributed.fsdp import FSDPModule
-
+    _, FSDPModule = _fsdp2()
     for module in model.modules():
         if isinstance(module, FSDPModule):
             module.reshard()
+
+
+def _fsdp2():
+    """(fully_shard, FSDPModule): public in torch >= 2.6, under _composable before."""
+    try:
+        from torch.distributed.fsdp import FSDPModule, fully_shard
+    except ImportError:
+        from torch.distributed._composable.fsdp import FSDPModule, fully_shard
+    return fully_shard, FSDPModule
 
 
 def _retie(model, weights):
