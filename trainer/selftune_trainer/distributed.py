@@ -180,6 +180,14 @@ class World:
         self.barrier()
         return result
 
+    def from_main(self, value):
+        """Rank 0's `value` on every rank (e.g. which restart point to resume from)."""
+        if self.size == 1:
+            return value
+        box = [value]
+        dist.broadcast_object_list(box, src=0, device=self._device)
+        return box[0]
+
     def barrier(self):
         if self.size > 1:
             dist.barrier()
