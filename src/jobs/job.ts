@@ -51,6 +51,8 @@ export interface JobStats {
   tokens_per_second?: number;
   train_tokens_per_epoch?: number;
   device?: string;
+  /** Processes the job trained on (one per GPU). */
+  world_size?: number;
   /** Mistral's job metadata, worked out at validation (jobs/job-estimate.ts). */
   estimate?: import('./job-estimate.ts').JobEstimate;
   /** Training files with invalid lines skipped (invalid_sample_skip_percentage): file id → filtered copy. */

@@ -61,11 +61,11 @@ export class TrainingProgress {
         this.resumedFrom = e.resumed_from_step;
         const resolved = { ...this.job.resolvedHyperparameters!, n_epochs: e.n_epochs, batch_size: e.batch_size, learning_rate: e.learning_rate, training_mode: e.training_mode };
         const timings = { ...this.job.stats.timings, trainer_started: now };
-        const stats = { ...this.job.stats, device: e.device, steps_per_epoch: e.steps_per_epoch, train_tokens_per_epoch: e.train_tokens_per_epoch, timings };
+        const stats = { ...this.job.stats, device: e.device, world_size: e.world_size ?? 1, steps_per_epoch: e.steps_per_epoch, train_tokens_per_epoch: e.train_tokens_per_epoch, timings };
         this.job = await jobs.update(this.job.id, { resolved_hyperparameters: JSON.stringify(resolved), total_steps: e.total_steps, stats: JSON.stringify(stats) }, now);
         const mode = e.training_mode === 'lora' ? `LoRA (${e.trainable_parameters} trainable parameters)` : 'full fine-tuning';
         const from = e.resumed_from_step ? `, resuming from step ${e.resumed_from_step}` : '';
-        await events.add({ jobId: this.job.id, message: `Training ${this.job.model} on ${e.device} (${e.dtype}) with ${mode}: ${e.total_steps} steps${from}`, data: {} }, now);
+        await events.add({ jobId: this.job.id, message: `Training ${this.job.model} on ${(e.world_size ?? 1) > 1 ? `${e.world_size} processes, ${e.device}` : e.device} (${e.dtype}) with ${mode}: ${e.total_steps} steps${from}`, data: {} }, now);
         break;
       }
       case 'step': {
@@ -109,7 +109,8 @@ export class TrainingProgress {
         await events.add({ jobId: this.job.id, message: `Logging to W&B (${e.mode}): ${e.url}`, data: {} }, now);
         break;
       case 'failed':
-        this.outcome = { kind: 'failed', code: e.code, message: e.message };
+        // With several training processes the first to fail says why; the others then fail with it.
+        if (this.outcome?.kind !== 'failed') this.outcome = { kind: 'failed', code: e.code, message: e.message };
         break;
     }
     this.deps.signals.emit('changed', this.job.id);

@@ -61,6 +61,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
       python: config.python,
       trainerDir,
       trainerStandby: config.trainerStandby,
+      trainProcesses: config.trainProcesses,
       runsDir: paths.runs,
       leaseMs: config.leaseSeconds * 1000,
       heartbeatMs: config.heartbeatSeconds * 1000,

@@ -10,20 +10,21 @@ import torch
 STEP_DIR = re.compile(r"^step-(\d+)$")
 
 
-def save_training_dir(dest, model, tokenizer, state):
-    """model/ (full weights or LoRA adapter, plus tokenizer) and trainer_state.pt."""
+def save_training_dir(dest, model, tokenizer, state, weights=None):
+    """model/ (full weights or LoRA adapter, plus tokenizer) and trainer_state.pt.
+    `weights`: the full state dict when the model itself holds only a shard (FSDP)."""
 
     def fill(tmp):
-        _save_model(model, os.path.join(tmp, "model"))
+        _save_model(model, os.path.join(tmp, "model"), weights)
         tokenizer.save_pretrained(os.path.join(tmp, "model"))
         torch.save(state, os.path.join(tmp, "trainer_state.pt"))
 
     _atomic_dir(dest, fill)
 
 
-def save_final(dest, model, tokenizer, info):
+def save_final(dest, model, tokenizer, info, weights=None):
     def fill(tmp):
-        _save_model(model, tmp)
+        _save_model(model, tmp, weights)
         tokenizer.save_pretrained(tmp)
         with open(os.path.join(tmp, "selftune_model.json"), "w") as f:
             json.dump(info, f, indent=2)
@@ -31,10 +32,13 @@ def save_final(dest, model, tokenizer, info):
     _atomic_dir(dest, fill)
 
 
-def _save_model(model, path):
+def _save_model(model, path, weights=None):
     # A LoRA adapter names its base by model id; left to "auto", peft would look
     # that id up on the Hub to see whether the vocabulary grew (selftune never resizes it).
     extra = {"save_embedding_layers": False} if hasattr(model, "peft_config") else {}
+    # Only sharded (FSDP) models pass their gathered weights; the classifier's save_pretrained takes none.
+    if weights is not None:
+        extra["state_dict"] = weights
     model.save_pretrained(path, safe_serialization=True, **extra)
 
 

@@ -72,13 +72,22 @@ def main(argv=None):
 
             protocol.emit("counted", **count_tokens(args.model, args.files))
             return 0
+        from .distributed import init_world
         from .loop import run_training
         from .spec import load_spec
 
         spec_path = args.spec or protocol.wait_for_start()
+        world = init_world()
         commands = protocol.Commands()
-        commands.listen()
-        return run_training(load_spec(os.path.abspath(spec_path)), commands)
+        if world.is_main:
+            commands.listen()
+        else:  # rank 0 alone reads stdin and reports; the others only say why they failed
+            protocol.only_emit("failed")
+            commands.watch_signals()
+        try:
+            return run_training(load_spec(os.path.abspath(spec_path)), commands, world)
+        finally:
+            world.close()
     except TrainerError as e:
         return _fail(e.code, e.message)
     except BaseException as e:  # every way of dying must still tell the server why

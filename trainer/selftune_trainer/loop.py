@@ -3,6 +3,7 @@ import os
 import random
 import shutil
 import time
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -12,6 +13,7 @@ from . import checkpoints as ckpt
 from .batches import Batcher
 from .data import describe_sources, load_file
 from .device import Device
+from .distributed import World
 from .errors import TrainerError
 from .model_setup import base_learning_rate, build_model, check_base_model, load_tokenizer, pad_id, read_model_meta
 from .protocol import emit, log
@@ -22,26 +24,31 @@ VALID_MINI_BATCH = 8  # examples in the periodic validation mini-batch
 AUTO_EVALS = 10  # eval_every=0: about this many evals over the run
 
 
-def run_training(spec, commands):
-    """Train per `spec`; returns the exit code (0 on completed, paused and cancelled)."""
+def run_training(spec, commands, world=None):
+    """Train per `spec`; returns the exit code (0 on completed, paused and cancelled).
+
+    `world`: this process's rank when torchrun started several (see distributed.py)."""
     t0 = time.time()
-    device = Device()
+    world = world or World()
+    device = world.configure(Device())
     check_base_model(spec.base_model_path)
     meta = read_model_meta(spec.base_model_path)
     tokenizer = load_tokenizer(spec.base_model_path)
-    recipe = pick_recipe(spec)
+    recipe = pick_recipe(spec, world)
     groups, valid = recipe.load_datasets(spec, tokenizer)
     batcher = Batcher(groups, [f["weight"] for f in spec.training_files], spec.batch_size, spec.seed)
     pad = pad_id(tokenizer)
 
     if not spec.resume:
-        stale = ckpt.clear_previous_run(spec.output_dir)
+        stale = world.on_main(ckpt.clear_previous_run, spec.output_dir)
         if stale:
             log("warn", f"resume is false: removed {', '.join(stale)} left in {spec.output_dir} by an earlier run")
-    point = ckpt.find_resume_point(spec.output_dir) if spec.resume else None
+    point = world.from_main(ckpt.find_resume_point(spec.output_dir) if spec.resume else None)  # one restart point for all ranks
     state = ckpt.load_state(point[1]) if point else None
     seed_everything(spec.seed)
     model, mode = recipe.build_model(spec, device, meta, point and point[1], state and state["training_mode"])
+    model = world.wrap(model, mode, device)
+    world.seed_ranks(spec.seed)
     total_steps = spec.training_steps or batcher.steps_per_epoch * spec.n_epochs
     if state and state["total_steps"] != total_steps:
         log("warn", f"spec gives {total_steps} total steps but the run being resumed has {state['total_steps']}; keeping it")
@@ -51,9 +58,9 @@ def run_training(spec, commands):
 
     step, trained_tokens, elapsed_before, metrics = 0, 0, 0.0, {}
     if state:
-        optimizer.load_state_dict(state["optimizer"])
+        world.load_optimizer_state(model, optimizer, state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        restore_rng(state["rng"])
+        restore_rng(world.my_rng(state))
         step, trained_tokens, elapsed_before = state["step"], state["trained_tokens"], state["elapsed_seconds"]
         metrics = state.get("metrics", {})
         log("info", f"resuming from step {step} ({point[1]})")
@@ -67,28 +74,34 @@ def run_training(spec, commands):
          n_train_examples=batcher.n_examples, n_valid_examples=len(valid), steps_per_epoch=spe,
          total_steps=total_steps, n_epochs=spec.n_epochs if not spec.training_steps else total_steps / spe,
          batch_size=spec.batch_size, learning_rate=lr, resumed_from_step=step,
-         train_tokens_per_epoch=batcher.tokens_per_epoch())
+         train_tokens_per_epoch=batcher.tokens_per_epoch(), world_size=world.size)
     log("info", f"setup took {time.time() - t0:.1f}s")
-    tracker = WandbRun.start(spec, {"model": spec.base_model_path, "task": spec.task, "training_mode": mode, "seed": spec.seed,
-                                    "batch_size": spec.batch_size, "learning_rate": lr, "total_steps": total_steps})
+    tracker = world.is_main and WandbRun.start(spec, {
+        "model": spec.base_model_path, "task": spec.task, "training_mode": mode, "seed": spec.seed,
+        "batch_size": spec.batch_size, "learning_rate": lr, "total_steps": total_steps, "world_size": world.size})
 
     def snapshot():
         return {"step": step, "epoch": step / spe, "epoch_index": step // spe, "position_in_epoch": step % spe,
                 "total_steps": total_steps, "trained_tokens": trained_tokens, "training_mode": mode,
-                "elapsed_seconds": elapsed(), "metrics": metrics, "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "rng": capture_rng()}
+                "elapsed_seconds": elapsed(), "metrics": metrics, "optimizer": world.optimizer_state(model, optimizer),
+                "scheduler": scheduler.state_dict(), "rng": capture_rng(), "rng_by_rank": world.gather_rng(capture_rng())}
+
+    def save_restart_point(path):  # every rank calls it; rank 0 writes
+        state = snapshot()
+        world.write(model, lambda hf_model, weights: ckpt.save_training_dir(path, hf_model, tokenizer, state, weights))
 
     loop_start, session_tokens, compute_seconds = time.time(), 0, 0.0
     elapsed = lambda: elapsed_before + time.time() - loop_start  # noqa: E731
     resumed_from_pause = point is not None and point[1] == ckpt.resume_path(spec.output_dir)
     while step < total_steps:
-        if commands.cancel.is_set():
+        cancel, pause = world.agree(commands)
+        if cancel:
             if tracker:
                 tracker.finish()
             emit("cancelled", step=step)
             return 0
-        if commands.pause.is_set():
-            ckpt.save_training_dir(ckpt.resume_path(spec.output_dir), model, tokenizer, snapshot())
+        if pause:
+            save_restart_point(ckpt.resume_path(spec.output_dir))
             if tracker:
                 tracker.finish()  # the resumed run continues it (same run id)
             emit("paused", step=step, path=ckpt.resume_path(spec.output_dir))
@@ -117,31 +130,34 @@ def run_training(spec, commands):
                 full = recipe.evaluate(model, valid, spec.batch_size, pad, device)
                 metrics["full_valid_loss"], metrics["full_valid_mean_token_accuracy"] = full
             path = ckpt.checkpoint_path(spec.output_dir, step)
-            ckpt.save_training_dir(path, model, tokenizer, snapshot())
+            save_restart_point(path)
             emit("checkpoint", step=step, epoch=step / spe, path=path, metrics=metrics)
-            for removed in ckpt.prune_checkpoints(spec.output_dir, spec.keep_checkpoints):
+            for removed in world.on_main(ckpt.prune_checkpoints, spec.output_dir, spec.keep_checkpoints) or []:
                 emit("checkpoint_removed", step=removed)
             if resumed_from_pause:  # a newer restart point now exists
-                shutil.rmtree(ckpt.resume_path(spec.output_dir), ignore_errors=True)
+                world.on_main(shutil.rmtree, ckpt.resume_path(spec.output_dir), True)
                 resumed_from_pause = False
 
     final = os.path.join(spec.output_dir, "final")
-    ckpt.save_final(final, model, tokenizer, {"base_model_path": spec.base_model_path, "training_mode": mode,
-                                              "steps": step, "trained_tokens": trained_tokens})
-    shutil.rmtree(ckpt.resume_path(spec.output_dir), ignore_errors=True)
+    info = {"base_model_path": spec.base_model_path, "training_mode": mode, "steps": step, "trained_tokens": trained_tokens}
+    world.write(model, lambda hf_model, weights: ckpt.save_final(final, hf_model, tokenizer, info, weights))
+    world.on_main(shutil.rmtree, ckpt.resume_path(spec.output_dir), True)
     if tracker:
         tracker.finish()
     emit("completed", step=step, trained_tokens=trained_tokens, path=final)
     return 0
 
 
-def pick_recipe(spec):
+def pick_recipe(spec, world):
     """What differs by task: data, model, one step, evaluation; everything else is this loop."""
     if spec.task == "classifier":
+        if world.size > 1:
+            raise TrainerError("unsupported_setting", "classifier jobs train in one process; set SELFTUNE_TRAIN_PROCESSES=1")
         from .classifier.recipe import classifier_recipe
 
         return classifier_recipe(spec)
-    return SimpleNamespace(load_datasets=load_datasets, build_model=build_model, train_step=train_step, evaluate=evaluate)
+    return SimpleNamespace(load_datasets=load_datasets, build_model=build_model,
+                           train_step=partial(train_step, world=world), evaluate=partial(evaluate, world=world))
 
 
 def load_datasets(spec, tokenizer):
@@ -180,6 +196,8 @@ def capture_rng():
 
 
 def restore_rng(state):
+    if state is None:  # a rank the restart point has no state for keeps its fresh seed
+        return
     random.setstate(state["python"])
     np.random.set_state(state["numpy"])
     torch.set_rng_state(state["torch"])

@@ -12,6 +12,7 @@ import threading
 
 _lock = threading.Lock()
 _sink = None  # callable(dict) in tests; otherwise writes to the protocol stream
+_only = None  # set of event names: the others are dropped (ranks other than 0 of a multi-process job)
 _stream = sys.stdout
 
 # Exit status when the server (our parent) is gone: nothing is emitted then.
@@ -44,7 +45,15 @@ def _clean(value):
     return value
 
 
+def only_emit(*events):
+    """Drop every event but these: the other ranks of a multi-process job share rank 0's stdout."""
+    global _only
+    _only = set(events)
+
+
 def emit(event, **fields):
+    if _only is not None and event not in _only:
+        return
     record = _clean({"event": event, **fields})
     with _lock:
         if _sink is not None:
@@ -88,6 +97,10 @@ class Commands:
         """Read commands on a daemon thread; EOF means the server died."""
         stream = stream or sys.stdin
         threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+        self.watch_signals()
+
+    def watch_signals(self):
+        """SIGTERM cancels; the process dies with its parent (ranks other than 0 read no stdin)."""
         signal.signal(signal.SIGTERM, lambda *_: self.cancel.set())
         _die_with_parent()
 

@@ -6,6 +6,9 @@ import torch.nn.functional as F
 
 from .batches import collate
 from .data import IGNORE
+from .distributed import World
+
+SINGLE = World()  # one process: sharding and reductions are no-ops
 
 GRAD_CLIP = 1.0
 
@@ -24,25 +27,40 @@ def forward_sums(model, batch, device):
     return loss_sum, int(mask.sum()), int(correct)
 
 
-def train_step(model, optimizer, scheduler, examples, pad_id, device):
+def train_step(model, optimizer, scheduler, examples, pad_id, device, world=SINGLE):
+    """One optimizer step on the step's global `examples`; with several ranks each trains its share."""
     model.train()
     optimizer.zero_grad(set_to_none=True)
-    loss_sum, n_trained, n_correct = forward_sums(model, collate(examples, pad_id), device)
-    (loss_sum / max(n_trained, 1)).backward()
+    mine = world.shard(examples)
+    # The gradient of the mean over the global batch's trained tokens, whichever rank holds them.
+    denominator = max(sum(ex.n_trained for ex in examples), 1)
+    passes = world.equalize([mine] if mine else [], filler=examples[:1])
+    loss_total, n_trained, n_correct = 0.0, 0, 0
+    for i, (chunk, live) in enumerate(passes):
+        with world.grad_sync(model, last=i == len(passes) - 1):
+            loss_sum, n, c = forward_sums(model, collate(chunk, pad_id), device)
+            (loss_sum * (world.grad_scale if live else 0) / denominator).backward()
+        if live:
+            loss_total, n_trained, n_correct = loss_total + loss_sum.item(), n_trained + n, n_correct + c
+    loss_total, n_trained, n_correct = world.sum(loss_total, n_trained, n_correct)
     torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], GRAD_CLIP)
     optimizer.step()
     scheduler.step()
-    return loss_sum.item() / max(n_trained, 1), n_correct / max(n_trained, 1)
+    return loss_total / max(n_trained, 1), n_correct / max(n_trained, 1)
 
 
 @torch.no_grad()
-def evaluate(model, examples, batch_size, pad_id, device):
-    """Token-weighted mean loss and accuracy over `examples`."""
+def evaluate(model, examples, batch_size, pad_id, device, world=SINGLE):
+    """Token-weighted mean loss and accuracy over `examples` (each rank evaluates its share)."""
     model.eval()
+    mine = world.shard(examples)
+    batches = [mine[i : i + batch_size] for i in range(0, len(mine), batch_size)]
     loss, tokens, correct = 0.0, 0, 0
-    for i in range(0, len(examples), batch_size):
-        loss_sum, n, c = forward_sums(model, collate(examples[i : i + batch_size], pad_id), device)
-        loss, tokens, correct = loss + loss_sum.item(), tokens + n, correct + c
+    for chunk, live in world.equalize(batches, filler=examples[:1]):
+        loss_sum, n, c = forward_sums(model, collate(chunk, pad_id), device)
+        if live:
+            loss, tokens, correct = loss + loss_sum.item(), tokens + n, correct + c
+    loss, tokens, correct = world.sum(loss, tokens, correct)
     model.train()
     return loss / max(tokens, 1), correct / max(tokens, 1)
 

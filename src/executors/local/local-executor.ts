@@ -11,6 +11,7 @@ import { fineTunedModelName } from '../../models/model-names.ts';
 import { mistralModelName } from '../../models/mistral-model-names.ts';
 import { releaseLease, renewLease } from '../../queue/leases.ts';
 import { TrainerLauncher } from './trainer-launcher.ts';
+import { trainProcesses } from './train-processes.ts';
 import { trainerSpec } from './trainer-spec.ts';
 import type { TrainerProcess } from './trainer-process.ts';
 
@@ -19,6 +20,8 @@ export interface LocalExecutorOptions {
   trainerDir: string;
   /** Keep one trainer process with its imports done, ready for the next job. */
   trainerStandby: boolean;
+  /** Processes per training job (torchrun); 0 = one per visible CUDA GPU, 1 without one. */
+  trainProcesses: number;
   runsDir: string;
   leaseMs: number;
   heartbeatMs: number;
@@ -44,6 +47,8 @@ export interface RunningJob {
 /** Runs claimed jobs as trainer subprocesses on this machine. */
 export class LocalExecutor {
   private readonly launcher: TrainerLauncher;
+  private readonly processes: Promise<number>;
+  private processCount = 1; // once `processes` has resolved
 
   constructor(
     private readonly deps: ExecutorDeps,
@@ -51,11 +56,12 @@ export class LocalExecutor {
     private readonly owner: string,
   ) {
     this.launcher = new TrainerLauncher(opts.python, opts.trainerDir, opts.trainerStandby);
+    this.processes = trainProcesses(opts.trainProcesses).then((n) => (this.processCount = n));
   }
 
-  /** Work is on its way: have a trainer process ready for it. */
+  /** Work is on its way: have a trainer process ready for it (a multi-process job starts its own). */
   prewarm(): void {
-    this.launcher.prewarm();
+    if (this.processCount === 1) this.launcher.prewarm();
   }
 
   close(): Promise<void> {
@@ -106,7 +112,9 @@ export class LocalExecutor {
       const specPath = join(runDir, 'spec.json');
       await writeFile(specPath, JSON.stringify(await trainerSpec(job, model, runDir, this.deps.files), null, 2));
       const progress = new TrainingProgress(this.deps, job, model.root);
-      const trainer = this.launcher.launch(specPath, (e) => progress.apply(e));
+      // The classifier recipe trains in one process.
+      const processes = job.jobType === 'classifier' ? 1 : await this.processes;
+      const trainer = this.launcher.launch(specPath, (e) => progress.apply(e), processes);
       attach(trainer);
       const timer = setInterval(() => void heartbeat().catch(() => {}), this.opts.heartbeatMs);
       const exit = await trainer.exited.finally(() => clearInterval(timer));

@@ -27,10 +27,11 @@ export class TrainerLauncher {
     this.idleTimer = setTimeout(() => void this.close(), STANDBY_IDLE_MS).unref();
   }
 
-  launch(specPath: string, onEvent: (e: TrainerEvent) => Promise<void>): TrainerProcess {
-    const parked = this.standby?.alive ? this.standby : null;
-    this.standby = null;
-    const trainer = parked ?? new TrainerProcess(this.python, this.trainerDir, ['--spec', specPath]);
+  /** A job on `processes` processes (torchrun) starts fresh: the standby is a single process. */
+  launch(specPath: string, onEvent: (e: TrainerEvent) => Promise<void>, processes = 1): TrainerProcess {
+    const parked = processes === 1 && this.standby?.alive ? this.standby : null;
+    if (parked) this.standby = null;
+    const trainer = parked ?? new TrainerProcess(this.python, this.trainerDir, ['--spec', specPath], processes);
     if (parked) parked.send({ command: 'start', spec: specPath });
     trainer.attach(onEvent);
     return trainer;

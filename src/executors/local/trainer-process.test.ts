@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -33,4 +33,26 @@ test('a handler that fails does not leave an unhandled rejection (which would en
   } finally {
     process.off('unhandledRejection', onUnhandled);
   }
+});
+
+test('a multi-process trainer is started through torchrun and killed with every process it started', async () => {
+  const launcher = join(dir, 'python-torchrun');
+  const pidFile = join(dir, 'rank.pid');
+  // Records its arguments, starts a long-lived "rank" in the background and waits for it, as torchrun does.
+  await writeFile(launcher, `#!/bin/sh\necho "$@" > ${join(dir, 'args')}\nsleep 600 &\necho $! > ${pidFile}\nwait\n`);
+  await chmod(launcher, 0o755);
+  const trainer = new TrainerProcess(launcher, dir, ['--spec', '/x/spec.json'], 2);
+  trainer.attach(async () => {});
+  let rank = 0;
+  for (let i = 0; i < 200 && !rank; i++) {
+    rank = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
+    if (!rank) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(rank > 0, 'the rank started');
+  assert.equal((await readFile(join(dir, 'args'), 'utf8')).trim(),
+    '-m torch.distributed.run --standalone --nproc_per_node 2 -m selftune_trainer train --spec /x/spec.json');
+  await trainer.kill(2000);
+  const alive = () => { try { process.kill(rank, 0); return true; } catch { return false; } };
+  for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(alive(), false, 'the rank was ended with its launcher');
 });

@@ -16,6 +16,10 @@ const STDERR_TAIL_LINES = 20;
  * in order (each awaited before the next), so the database sees them as
  * emitted; lines that arrive before a handler is attached wait for it.
  * The trainer exits by itself if our end of its stdin closes (we died).
+ *
+ * With `processes` > 1 the job runs under torchrun, one process per GPU: rank 0
+ * speaks the protocol on the shared stdin/stdout, and the whole group (torchrun
+ * and its ranks, in a process group of their own) is signalled together.
  */
 export class TrainerProcess {
   private readonly child: ChildProcess;
@@ -25,11 +29,13 @@ export class TrainerProcess {
   private hasExited = false;
   readonly exited: Promise<TrainerExit>;
 
-  constructor(python: string, trainerDir: string, args: string[]) {
-    this.child = spawn(python, ['-m', 'selftune_trainer', 'train', ...args], {
+  constructor(python: string, trainerDir: string, args: string[], readonly processes = 1) {
+    const launcher = processes > 1 ? ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', String(processes)] : [];
+    this.child = spawn(python, [...launcher, '-m', 'selftune_trainer', 'train', ...args], {
       // The trainer package first; an operator's own PYTHONPATH (extra packages) after it.
       env: { ...process.env, PYTHONPATH: [trainerDir, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' },
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: processes > 1,
     });
     this.child.stdin?.on('error', () => {}); // the trainer may exit before reading a command
     const stderr = createInterface({ input: this.child.stderr! });
@@ -80,9 +86,22 @@ export class TrainerProcess {
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
   async kill(graceMs = 5000): Promise<void> {
     if (!this.alive) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     await this.exited.catch(() => {}); // a failure is reported to whoever awaits `exited`
     clearTimeout(timer);
+    if (this.processes > 1) this.signal('SIGKILL'); // no rank outlives its launcher
+  }
+
+  private signal(name: NodeJS.Signals): void {
+    if (this.processes <= 1 || this.child.pid === undefined) {
+      this.child.kill(name);
+      return;
+    }
+    try {
+      process.kill(-this.child.pid, name); // the process group: torchrun and every rank
+    } catch {
+      // the group is gone already
+    }
   }
 }
