@@ -51,6 +51,7 @@ def main(argv=None):
         if args.command == "pull-model":
             from .hub_pull import pull_model
 
+            protocol._die_with_parent()  # a server gone for good must not leave a download writing its partial files
             pull_model(args.repo, args.revision, os.path.abspath(args.dest), os.path.abspath(args.staging), args.include_pattern)
             return 0
         if args.command == "export-model":
