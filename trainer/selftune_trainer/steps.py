@@ -4,44 +4,57 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .batches import collate
 from .data import IGNORE
+from .packing import padded_positions
 
 GRAD_CLIP = 1.0
 
 
 def forward_sums(model, batch, device):
-    """(summed loss, trained tokens, correct argmax predictions) over trained tokens."""
-    batch = {k: v.to(device.torch_device) for k, v in batch.items()}
+    """(summed loss, trained tokens, correct argmax predictions) over the trained tokens of one pass.
+
+    `batch` comes from packing.pack or packing.pad: labels are already shifted,
+    so logits at position t are scored against labels[t]."""
+    labels = batch["labels"].to(device.torch_device)
+    inputs = {k: v.to(device.torch_device) if torch.is_tensor(v) else v for k, v in batch.items() if k != "labels"}
     with device.autocast():
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-    # Position t predicts token t+1; the loss is in fp32 whatever the autocast dtype.
-    logits = logits[:, :-1].float()
-    labels = batch["labels"][:, 1:]
+        logits = model(**inputs).logits
+    logits = logits.float()  # the loss is in fp32 whatever the autocast dtype
     mask = labels != IGNORE
     loss_sum = F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=IGNORE, reduction="sum")
     correct = ((logits.argmax(-1) == labels) & mask).sum()
     return loss_sum, int(mask.sum()), int(correct)
 
 
-def train_step(model, optimizer, scheduler, examples, pad_id, device):
+def train_step(model, optimizer, scheduler, examples, layout, device):
+    """One optimizer step over `examples`, in one or more forward passes (gradient accumulation).
+
+    Each pass's summed loss is divided by the whole step's trained-token count, so
+    the accumulated gradient equals one pass over the step. Returns (loss,
+    token accuracy, share of the passes' positions that were padding)."""
     model.train()
     optimizer.zero_grad(set_to_none=True)
-    loss_sum, n_trained, n_correct = forward_sums(model, collate(examples, pad_id), device)
-    (loss_sum / max(n_trained, 1)).backward()
+    step_trained = max(sum(ex.n_trained for ex in examples), 1)
+    loss, correct, padding, positions = 0.0, 0, 0, 0
+    for chunk in layout.passes(examples):
+        loss_sum, _, n_correct = forward_sums(model, layout.collate(chunk), device)
+        (loss_sum / step_trained).backward()
+        loss, correct = loss + loss_sum.item(), correct + n_correct
+        pads, total = padded_positions(chunk, layout.packing)
+        padding, positions = padding + pads, positions + total
     torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], GRAD_CLIP)
     optimizer.step()
     scheduler.step()
-    return loss_sum.item() / max(n_trained, 1), n_correct / max(n_trained, 1)
+    return loss / step_trained, correct / step_trained, padding / max(positions, 1)
 
 
 @torch.no_grad()
-def evaluate(model, examples, batch_size, pad_id, device):
+def evaluate(model, examples, layout, device):
     """Token-weighted mean loss and accuracy over `examples`."""
     model.eval()
     loss, tokens, correct = 0.0, 0, 0
-    for i in range(0, len(examples), batch_size):
-        loss_sum, n, c = forward_sums(model, collate(examples[i : i + batch_size], pad_id), device)
+    for chunk in layout.eval_passes(examples):
+        loss_sum, n, c = forward_sums(model, layout.collate(chunk), device)
         loss, tokens, correct = loss + loss_sum.item(), tokens + n, correct + c
     model.train()
     return loss / max(tokens, 1), correct / max(tokens, 1)
