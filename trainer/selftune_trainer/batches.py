@@ -4,6 +4,7 @@ The order of epoch e is a pure function of (seed, e), and the batch for a
 global step is a pure function of the step, so resuming mid-epoch needs no
 sampler state: it just asks for the batch of step k+1.
 """
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ class Batcher:
         self.n_examples = sum(len(g) for g in groups)
         self._cached = (None, None)
         self._bounds = {}  # epoch -> start index of each step in that epoch's order, plus the end
+        self._epoch_starts = [0]  # global step at which each epoch starts (token budgets), grown on demand
         self.steps_per_epoch = self.steps_in_epoch(0)
 
     def epoch_order(self, epoch):
@@ -61,15 +63,21 @@ class Batcher:
         return len(self.step_bounds(epoch)) - 1
 
     def total_steps(self, n_epochs):
-        return sum(self.steps_in_epoch(e) for e in range(n_epochs))
+        """Steps in the first `n_epochs` epochs (the global step at which epoch n_epochs starts)."""
+        if self.batch_tokens is None:
+            return n_epochs * self.steps_per_epoch
+        while len(self._epoch_starts) <= n_epochs:
+            self._epoch_starts.append(self._epoch_starts[-1] + self.steps_in_epoch(len(self._epoch_starts) - 1))
+        return self._epoch_starts[n_epochs]
 
     def locate(self, step):
         """(epoch, position in that epoch) of global step `step` (0-based)."""
-        epoch = 0
-        while step >= self.steps_in_epoch(epoch):
-            step -= self.steps_in_epoch(epoch)
-            epoch += 1
-        return epoch, step
+        if self.batch_tokens is None:
+            return divmod(step, self.steps_per_epoch)
+        while self.total_steps(len(self._epoch_starts) - 1) <= step:
+            self.total_steps(len(self._epoch_starts))
+        epoch = bisect.bisect_right(self._epoch_starts, step) - 1
+        return epoch, step - self._epoch_starts[epoch]
 
     def epochs_done(self, steps):
         """Epochs completed after `steps` steps, with the current epoch as a fraction."""
