@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from . import checkpoints as ckpt
-from .batches import Batcher
+from .batches import Batcher, Layout
 from .data import describe_sources, load_file
 from .device import Device
 from .distributed import World
@@ -18,6 +18,7 @@ from .errors import TrainerError
 from .model_setup import base_learning_rate, build_model, check_base_model, load_tokenizer, pad_id, read_model_meta
 from .protocol import emit, log
 from .wandb_run import WandbRun
+from .speedups import prepare_model
 from .steps import evaluate, make_optimizer, train_step
 
 VALID_MINI_BATCH = 8  # examples in the periodic validation mini-batch
@@ -36,7 +37,7 @@ def run_training(spec, commands, world=None):
     tokenizer = load_tokenizer(spec.base_model_path)
     recipe = pick_recipe(spec, world)
     groups, valid = recipe.load_datasets(spec, tokenizer)
-    batcher = Batcher(groups, [f["weight"] for f in spec.training_files], spec.batch_size, spec.seed)
+    batcher = Batcher(groups, [f["weight"] for f in spec.training_files], spec.batch_size, spec.seed, spec.batch_tokens)
     pad = pad_id(tokenizer)
 
     if not spec.resume:
@@ -47,9 +48,11 @@ def run_training(spec, commands, world=None):
     state = ckpt.load_state(point[1]) if point else None
     seed_everything(spec.seed)
     model, mode = recipe.build_model(spec, device, meta, point and point[1], state and state["training_mode"])
+    packing, checkpointing = prepare_model(model, spec, device, can_pack=recipe.can_pack)  # before wrapping (DDP)
     model = world.wrap(model, mode, device)
     world.seed_ranks(spec.seed)
-    total_steps = spec.training_steps or batcher.steps_per_epoch * spec.n_epochs
+    layout = Layout(pad, packing, spec.micro_batch_tokens, spec.batch_size, spec.batch_tokens)
+    total_steps = spec.training_steps or batcher.total_steps(spec.n_epochs)
     if state and state["total_steps"] != total_steps:
         log("warn", f"spec gives {total_steps} total steps but the run being resumed has {state['total_steps']}; keeping it")
         total_steps = state["total_steps"]
@@ -64,24 +67,26 @@ def run_training(spec, commands, world=None):
         step, trained_tokens, elapsed_before = state["step"], state["trained_tokens"], state["elapsed_seconds"]
         metrics = state.get("metrics", {})
         log("info", f"resuming from step {step} ({point[1]})")
-    spe = batcher.steps_per_epoch
     eval_every = spec.eval_every or max(1, round(total_steps / AUTO_EVALS))
     valid_mini = [valid[i] for i in np.random.default_rng(spec.seed % 2**32).permutation(len(valid))[:VALID_MINI_BATCH]]
 
     emit("started", device=device.name, dtype=device.dtype_name, training_mode=mode,
          parameters=sum(p.numel() for p in model.parameters()),
          trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
-         n_train_examples=batcher.n_examples, n_valid_examples=len(valid), steps_per_epoch=spe,
-         total_steps=total_steps, n_epochs=spec.n_epochs if not spec.training_steps else total_steps / spe,
+         n_train_examples=batcher.n_examples, n_valid_examples=len(valid), steps_per_epoch=batcher.steps_per_epoch,
+         total_steps=total_steps, n_epochs=spec.n_epochs if not spec.training_steps else batcher.epochs_done(total_steps),
          batch_size=spec.batch_size, learning_rate=lr, resumed_from_step=step,
-         train_tokens_per_epoch=batcher.tokens_per_epoch(), world_size=world.size)
+         train_tokens_per_epoch=batcher.tokens_per_epoch(), batch_tokens=spec.batch_tokens,
+         micro_batch_tokens=spec.micro_batch_tokens, packing=packing, gradient_checkpointing=checkpointing,
+         world_size=world.size)
     log("info", f"setup took {time.time() - t0:.1f}s")
     tracker = world.is_main and WandbRun.start(spec, {
         "model": spec.base_model_path, "task": spec.task, "training_mode": mode, "seed": spec.seed,
         "batch_size": spec.batch_size, "learning_rate": lr, "total_steps": total_steps, "world_size": world.size})
 
     def snapshot():
-        return {"step": step, "epoch": step / spe, "epoch_index": step // spe, "position_in_epoch": step % spe,
+        epoch_index, position = batcher.locate(step)
+        return {"step": step, "epoch": batcher.epochs_done(step), "epoch_index": epoch_index, "position_in_epoch": position,
                 "total_steps": total_steps, "trained_tokens": trained_tokens, "training_mode": mode,
                 "elapsed_seconds": elapsed(), "metrics": metrics, "optimizer": world.optimizer_state(model, optimizer),
                 "scheduler": scheduler.state_dict(), "rng": capture_rng(), "rng_by_rank": world.gather_rng(capture_rng())}
@@ -108,7 +113,7 @@ def run_training(spec, commands, world=None):
             return 0
         examples = batcher.batch(step)
         t_step = time.time()
-        loss, acc = recipe.train_step(model, optimizer, scheduler, examples, pad, device)
+        loss, acc, padding = recipe.train_step(model, optimizer, scheduler, examples, layout, device)
         compute_seconds += time.time() - t_step
         step += 1
         step_tokens = sum(len(ex.input_ids) for ex in examples)
@@ -118,20 +123,20 @@ def run_training(spec, commands, world=None):
                    **{k: v for k, v in metrics.items() if k.startswith(("valid_", "full_valid_"))}}
         event = {"train_loss": loss, "train_mean_token_accuracy": acc}
         if valid_mini and (step % eval_every == 0 or step == total_steps):
-            event["valid_loss"], event["valid_mean_token_accuracy"] = recipe.evaluate(model, valid_mini, spec.batch_size, pad, device)
+            event["valid_loss"], event["valid_mean_token_accuracy"] = recipe.evaluate(model, valid_mini, layout, device)
             metrics.update({k: event[k] for k in ("valid_loss", "valid_mean_token_accuracy")})
-        emit("step", step=step, total_steps=total_steps, epoch=step / spe, **event, step_tokens=step_tokens,
-             trained_tokens=trained_tokens, tokens_per_second=session_tokens / max(compute_seconds, 1e-9),
+        emit("step", step=step, total_steps=total_steps, epoch=batcher.epochs_done(step), **event, step_tokens=step_tokens,
+             trained_tokens=trained_tokens, tokens_per_second=session_tokens / max(compute_seconds, 1e-9), padding_fraction=padding,
              elapsed_seconds=elapsed())
         if tracker:
             tracker.log(step, event)
-        if step % spe == 0 or step == total_steps:
+        if batcher.ends_epoch(step) or step == total_steps:
             if valid:
-                full = recipe.evaluate(model, valid, spec.batch_size, pad, device)
+                full = recipe.evaluate(model, valid, layout, device)
                 metrics["full_valid_loss"], metrics["full_valid_mean_token_accuracy"] = full
             path = ckpt.checkpoint_path(spec.output_dir, step)
             save_restart_point(path)
-            emit("checkpoint", step=step, epoch=step / spe, path=path, metrics=metrics)
+            emit("checkpoint", step=step, epoch=batcher.epochs_done(step), path=path, metrics=metrics)
             for removed in world.on_main(ckpt.prune_checkpoints, spec.output_dir, spec.keep_checkpoints) or []:
                 emit("checkpoint_removed", step=removed)
             if resumed_from_pause:  # a newer restart point now exists
@@ -156,7 +161,7 @@ def pick_recipe(spec, world):
         from .classifier.recipe import classifier_recipe
 
         return classifier_recipe(spec)
-    return SimpleNamespace(load_datasets=load_datasets, build_model=build_model,
+    return SimpleNamespace(load_datasets=load_datasets, build_model=build_model, can_pack=True,
                            train_step=partial(train_step, world=world), evaluate=partial(evaluate, world=world))
 
 

@@ -4,9 +4,9 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .batches import collate
 from .data import IGNORE
 from .distributed import World
+from .packing import padded_positions
 
 SINGLE = World()  # one process: sharding and reductions are no-ops
 
@@ -14,50 +14,57 @@ GRAD_CLIP = 1.0
 
 
 def forward_sums(model, batch, device):
-    """(summed loss, trained tokens, correct argmax predictions) over trained tokens."""
-    batch = {k: v.to(device.torch_device) for k, v in batch.items()}
+    """(summed loss, trained tokens, correct argmax predictions) over the trained tokens of one pass.
+
+    `batch` comes from packing.pack or packing.pad: labels are already shifted,
+    so logits at position t are scored against labels[t]."""
+    labels = batch["labels"].to(device.torch_device)
+    inputs = {k: v.to(device.torch_device) if torch.is_tensor(v) else v for k, v in batch.items() if k != "labels"}
     with device.autocast():
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-    # Position t predicts token t+1; the loss is in fp32 whatever the autocast dtype.
-    logits = logits[:, :-1].float()
-    labels = batch["labels"][:, 1:]
+        logits = model(**inputs).logits
+    logits = logits.float()  # the loss is in fp32 whatever the autocast dtype
     mask = labels != IGNORE
     loss_sum = F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=IGNORE, reduction="sum")
     correct = ((logits.argmax(-1) == labels) & mask).sum()
     return loss_sum, int(mask.sum()), int(correct)
 
 
-def train_step(model, optimizer, scheduler, examples, pad_id, device, world=SINGLE):
-    """One optimizer step on the step's global `examples`; with several ranks each trains its share."""
+def train_step(model, optimizer, scheduler, examples, layout, device, world=SINGLE):
+    """One optimizer step over the step's global `examples`, in one or more forward passes.
+
+    With several ranks each trains its share. Each pass's summed loss is divided
+    by the whole step's trained-token count (over all ranks), so the accumulated
+    gradient equals one pass over the step in one process. Returns (loss, token
+    accuracy, share of the passes' positions that were padding)."""
     model.train()
     optimizer.zero_grad(set_to_none=True)
+    step_trained = max(sum(ex.n_trained for ex in examples), 1)
     mine = world.shard(examples)
-    # The gradient of the mean over the global batch's trained tokens, whichever rank holds them.
-    denominator = max(sum(ex.n_trained for ex in examples), 1)
-    passes = world.equalize([mine] if mine else [], filler=examples[:1])
-    loss_total, n_trained, n_correct = 0.0, 0, 0
+    passes = world.equalize(list(layout.passes(mine)) if mine else [], filler=examples[:1])
+    loss, trained, correct, padding, positions = 0.0, 0, 0, 0, 0
     for i, (chunk, live) in enumerate(passes):
         with world.grad_sync(model, last=i == len(passes) - 1):
-            loss_sum, n, c = forward_sums(model, collate(chunk, pad_id), device)
-            (loss_sum * (world.grad_scale if live else 0) / denominator).backward()
+            loss_sum, n, c = forward_sums(model, layout.collate(chunk), device)
+            (loss_sum * (world.grad_scale if live else 0) / step_trained).backward()
         if live:
-            loss_total, n_trained, n_correct = loss_total + loss_sum.item(), n_trained + n, n_correct + c
-    loss_total, n_trained, n_correct = world.sum(loss_total, n_trained, n_correct)
+            pads, total = padded_positions(chunk, layout.packing)
+            loss, trained, correct = loss + loss_sum.item(), trained + n, correct + c
+            padding, positions = padding + pads, positions + total
+    loss, trained, correct, padding, positions = world.sum(loss, trained, correct, padding, positions)
     torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], GRAD_CLIP)
     optimizer.step()
     scheduler.step()
-    return loss_total / max(n_trained, 1), n_correct / max(n_trained, 1)
+    return loss / max(trained, 1), correct / max(trained, 1), padding / max(positions, 1)
 
 
 @torch.no_grad()
-def evaluate(model, examples, batch_size, pad_id, device, world=SINGLE):
+def evaluate(model, examples, layout, device, world=SINGLE):
     """Token-weighted mean loss and accuracy over `examples` (each rank evaluates its share)."""
     model.eval()
     mine = world.shard(examples)
-    batches = [mine[i : i + batch_size] for i in range(0, len(mine), batch_size)]
     loss, tokens, correct = 0.0, 0, 0
-    for chunk, live in world.equalize(batches, filler=examples[:1]):
-        loss_sum, n, c = forward_sums(model, collate(chunk, pad_id), device)
+    for chunk, live in world.equalize(list(layout.eval_passes(mine)), filler=examples[:1]):
+        loss_sum, n, c = forward_sums(model, layout.collate(chunk), device)
         if live:
             loss, tokens, correct = loss + loss_sum.item(), tokens + n, correct + c
     loss, tokens, correct = world.sum(loss, tokens, correct)

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from ..errors import TrainerError
 from ..model_setup import resolve_mode, _count_params_lazily
+from ..packing import padded_positions
 from ..steps import GRAD_CLIP
 from .data import load_classifier_file
 from .model import ClassifierModel, load_backbone, load_saved
@@ -48,7 +49,9 @@ def classifier_recipe(spec):
         info = {"training_mode": mode, "base_model_path": spec.base_model_path}
         return ClassifierModel(backbone, targets, POOLING, info).to(device.torch_device), mode
 
-    return SimpleNamespace(load_datasets=load_datasets, build_model=build_model, train_step=train_step, evaluate=evaluate)
+    # Pooling reads one row per example, so classifier batches stay padded (can_pack=False).
+    return SimpleNamespace(load_datasets=load_datasets, build_model=build_model, train_step=train_step, evaluate=evaluate,
+                           can_pack=False)
 
 
 def batch_sums(model, examples, pad_id, device):
@@ -81,23 +84,30 @@ def batch_sums(model, examples, pad_id, device):
     return loss, pairs, correct
 
 
-def train_step(model, optimizer, scheduler, examples, pad_id, device):
+def train_step(model, optimizer, scheduler, examples, layout, device):
+    """One optimizer step; padded passes of at most layout.micro_batch_tokens, gradients accumulated."""
     model.train()
     optimizer.zero_grad(set_to_none=True)
-    loss_sum, pairs, correct = batch_sums(model, examples, pad_id, device)
-    (loss_sum / max(pairs, 1)).backward()
+    step_pairs = max(sum(len(ex.targets) for ex in examples), 1)
+    loss, correct, padding, positions = 0.0, 0, 0, 0
+    for chunk in layout.passes(examples):
+        loss_sum, _, n_correct = batch_sums(model, chunk, layout.pad_id, device)
+        (loss_sum / step_pairs).backward()
+        loss, correct = loss + float(loss_sum.detach()), correct + n_correct
+        pads, total = padded_positions(chunk, packing=False)
+        padding, positions = padding + pads, positions + total
     torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], GRAD_CLIP)
     optimizer.step()
     scheduler.step()
-    return float(loss_sum.detach()) / max(pairs, 1), correct / max(pairs, 1)
+    return loss / step_pairs, correct / step_pairs, padding / max(positions, 1)
 
 
 @torch.no_grad()
-def evaluate(model, examples, batch_size, pad_id, device):
+def evaluate(model, examples, layout, device):
     model.eval()
     loss, pairs, correct = 0.0, 0, 0
-    for i in range(0, len(examples), batch_size):
-        l, p, c = batch_sums(model, examples[i : i + batch_size], pad_id, device)
+    for chunk in layout.eval_passes(examples):
+        l, p, c = batch_sums(model, chunk, layout.pad_id, device)
         loss, pairs, correct = loss + float(l), pairs + p, correct + c
     model.train()
     return loss / max(pairs, 1), correct / max(pairs, 1)
