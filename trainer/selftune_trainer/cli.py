@@ -1,4 +1,4 @@
-"""Command line: `make-tiny-model --out DIR` and `train --spec spec.json`.
+"""Command line: `make-tiny-model --out DIR`, `train --spec spec.json`, `probe-device`, and the workers.
 
 Exit codes: 0 completed / paused / cancelled, 1 failed (after a `failed` event),
 2 bad command line, 3 stdin closed (the server is gone; nothing is emitted).
@@ -29,6 +29,7 @@ def main(argv=None):
     count = sub.add_parser("count-tokens", help="examples and tokens of JSONL files with a model's tokenizer")
     count.add_argument("--model", required=True)
     count.add_argument("files", nargs="+")
+    sub.add_parser("probe-device", help="the device, its memory and measured training FLOP/s (a few seconds)")
     args = parser.parse_args(argv)
 
     protocol.take_over_stdout()
@@ -48,6 +49,11 @@ def main(argv=None):
 
             protocol.emit("counted", **count_tokens(args.model, args.files))
             return 0
+        if args.command == "probe-device":
+            from .device_probe import probe_device
+
+            protocol.emit("device_profile", **probe_device())
+            return 0
         from .loop import run_training
         from .spec import load_spec
 
@@ -62,7 +68,9 @@ def main(argv=None):
             raise
         traceback.print_exc(file=sys.stderr)
         if _is_oom(e):
-            return _fail("out_of_memory", "out of memory; try a smaller batch_size or max_seq_len, or LoRA")
+            from .device_probe import oom_message
+
+            return _fail("out_of_memory", oom_message(str(e).split("\n")[0][:300]))
         return _fail("internal_error", f"{type(e).__name__}: {e}")
 
 
@@ -73,6 +81,9 @@ def _fail(code, message):
 
 def _is_oom(exc):
     if isinstance(exc, MemoryError):
+        return True
+    # CPU allocations that fail raise RuntimeError("DefaultCPUAllocator: not enough memory ...").
+    if isinstance(exc, RuntimeError) and ("not enough memory" in str(exc) or "out of memory" in str(exc).lower()):
         return True
     try:
         import torch

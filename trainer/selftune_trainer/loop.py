@@ -12,6 +12,7 @@ from . import checkpoints as ckpt
 from .batches import Batcher
 from .data import describe_sources, load_file
 from .device import Device
+from .device_probe import peak_memory_bytes
 from .errors import TrainerError
 from .model_setup import base_learning_rate, build_model, check_base_model, load_tokenizer, pad_id, read_model_meta
 from .protocol import emit, log
@@ -131,7 +132,7 @@ def run_training(spec, commands):
     shutil.rmtree(ckpt.resume_path(spec.output_dir), ignore_errors=True)
     if tracker:
         tracker.finish()
-    emit("completed", step=step, trained_tokens=trained_tokens, path=final)
+    emit("completed", step=step, trained_tokens=trained_tokens, path=final, peak_memory_bytes=peak_memory_bytes())
     return 0
 
 

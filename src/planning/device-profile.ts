@@ -1,0 +1,139 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type PythonToolOptions, runPythonTool } from '../jobs/python-tool.ts';
+import type { DeviceMemory } from './memory-estimate.ts';
+
+/** What `python -m selftune_trainer probe-device` measured, plus what finished jobs taught since. */
+export interface DeviceProfile {
+  device: 'cpu' | 'cuda';
+  name: string;
+  count: number;
+  memory_bytes: number;
+  runtime_baseline_bytes: number;
+  bf16: boolean;
+  dtype: string;
+  threads: number | null;
+  torch: string;
+  startup_seconds: number | null;
+  reference: { parameters: number; seq_len: number; steps: number; seconds: number; tokens_per_second: number; flops_per_token: number };
+  /** Training FLOP/s the reference model achieved (full fine-tuning). */
+  flops_per_second: number;
+  measured_at: number;
+  /** Refined figures by kind of job (see `jobKind`). */
+  jobs: Record<string, KindFigures>;
+}
+
+/** What finished jobs of one kind achieved on this device. */
+export interface KindFigures {
+  flops_per_second: number;
+  /** Wall time a job spends outside training steps: start-up, evaluations, checkpoint saves. */
+  overhead_seconds: number;
+  jobs: number;
+  last_job: string;
+}
+
+export interface Throughput {
+  flopsPerSecond: number;
+  overheadSeconds: number;
+  /** The job whose measurement the figure comes from (the newest), or null for the device probe. */
+  measuredBy: string | null;
+}
+
+/**
+ * Jobs are grouped by task, method and size (powers of ten of parameters): a
+ * small model reaches a smaller share of the device's FLOP/s than a large one,
+ * and LoRA a different share than full fine-tuning, so each kind keeps its own figure.
+ */
+export const jobKind = (task: string, mode: string, parameters: number) => `${task}/${mode}/1e${Math.floor(Math.log10(Math.max(parameters, 1)))}`;
+
+/** New measurements count half: one run on a busy machine moves the figure, but does not replace it. */
+const BLEND = 0.5;
+/**
+ * A first job's overhead (model and data load, first-step warm-up, evaluations, saves)
+ * before any job of its kind has been timed: measured on the demo model with a standby trainer.
+ */
+const PRIOR_OVERHEAD_SECONDS = 1;
+/** Disk speed assumed for loading and checkpointing weights before a job has been timed. */
+const PRIOR_DISK_BYTES_PER_SECOND = 200e6;
+
+export interface DeviceProfileOptions extends PythonToolOptions {
+  dataDir: string;
+  /** SELFTUNE_DEVICE_MEMORY_BYTES: plan for this much memory instead of the measured figure. */
+  memoryOverride: number | null;
+  nowMs: () => number;
+}
+
+/** The device profile: measured once per data directory (`device-profile.json`), then refined by every finished job. */
+export class DeviceProfiles {
+  private loaded: Promise<DeviceProfile> | null = null;
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: DeviceProfileOptions) {}
+
+  get path(): string {
+    return join(this.opts.dataDir, 'device-profile.json');
+  }
+
+  /** The cached profile, or a measurement now (once: concurrent callers share it). */
+  get(): Promise<DeviceProfile> {
+    this.loaded ??= this.readOrProbe();
+    this.loaded.catch(() => (this.loaded = null)); // a failed probe is tried again next time
+    return this.loaded;
+  }
+
+  /** Measure in the background if nothing is cached yet (work is on its way). */
+  warm(): void {
+    this.get().catch(() => {});
+  }
+
+  async memory(): Promise<DeviceMemory> {
+    const p = await this.get();
+    return { kind: p.device, memoryBytes: this.opts.memoryOverride ?? p.memory_bytes, baselineBytes: p.runtime_baseline_bytes, bf16: p.bf16 };
+  }
+
+  /** The FLOP/s and overhead to expect for a kind of job: its refined figure, else the probe's. */
+  async throughput(kind: string, weightBytes: number, saves: number): Promise<Throughput> {
+    const p = await this.get();
+    const known = p.jobs[kind];
+    if (known) return { flopsPerSecond: known.flops_per_second, overheadSeconds: known.overhead_seconds, measuredBy: known.last_job };
+    const io = (weightBytes * (1 + 3 * saves)) / PRIOR_DISK_BYTES_PER_SECOND;
+    return { flopsPerSecond: p.flops_per_second, overheadSeconds: PRIOR_OVERHEAD_SECONDS + io, measuredBy: null };
+  }
+
+  /** A finished job's achieved FLOP/s and overhead, folded into its kind's figure and saved. */
+  async refine(kind: string, jobId: string, flopsPerSecond: number, overheadSeconds: number): Promise<void> {
+    if (!(flopsPerSecond > 0) || !(overheadSeconds >= 0)) return;
+    const p = await this.get();
+    const old = p.jobs[kind];
+    p.jobs[kind] = old
+      ? {
+          flops_per_second: old.flops_per_second * (1 - BLEND) + flopsPerSecond * BLEND,
+          overhead_seconds: old.overhead_seconds * (1 - BLEND) + overheadSeconds * BLEND,
+          jobs: old.jobs + 1,
+          last_job: jobId,
+        }
+      : { flops_per_second: flopsPerSecond, overhead_seconds: overheadSeconds, jobs: 1, last_job: jobId };
+    await this.save(p);
+  }
+
+  private async readOrProbe(): Promise<DeviceProfile> {
+    const cached = await readFile(this.path, 'utf8').then((t) => JSON.parse(t) as DeviceProfile, () => null);
+    if (cached && cached.flops_per_second > 0 && cached.memory_bytes > 0) return { ...cached, jobs: cached.jobs ?? {} };
+    const measured = (await runPythonTool(this.opts, ['probe-device'])) as Record<string, unknown>;
+    const { event: _event, ...fields } = measured;
+    const profile = { ...(fields as Omit<DeviceProfile, 'measured_at' | 'jobs'>), measured_at: this.opts.nowMs(), jobs: {} };
+    await this.save(profile);
+    return profile;
+  }
+
+  /** Written to a temporary file and renamed, one write at a time, so a reader never sees half a profile. */
+  private save(profile: DeviceProfile): Promise<void> {
+    const write = this.writes.then(async () => {
+      const tmp = `${this.path}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify(profile, null, 2));
+      await rename(tmp, this.path);
+    });
+    this.writes = write.catch(() => {});
+    return write;
+  }
+}
