@@ -17,7 +17,7 @@ export interface JobEstimate {
   epochs: number;
   train_tokens_per_step: number;
   train_tokens: number;
-  /** Start-up overhead plus the train tokens' FLOPs at the FLOP/s this device reaches for this kind of job. */
+  /** Start-up overhead, each step's fixed cost, and the train tokens' FLOPs at the FLOP/s this device reaches for this kind of job. */
   expected_duration_seconds: number;
   cost: number;
   cost_currency: string;
@@ -82,7 +82,7 @@ export class JobEstimator {
       epochs: Math.round((steps / stepsPerEpoch) * 1000) / 1000,
       train_tokens_per_step: perStep,
       train_tokens: trainTokens,
-      expected_duration_seconds: Math.max(1, Math.round(speed.overheadSeconds + flops / speed.flopsPerSecond)),
+      expected_duration_seconds: Math.max(1, Math.round(speed.overheadSeconds + steps * (facts.layers + 1) * speed.layerStepSeconds + flops / speed.flopsPerSecond)),
       cost: Math.round((trainTokens / 1e6) * this.opts.pricePerMillionTokens * 1e4) / 1e4,
       cost_currency: this.opts.costCurrency,
       measured_by: speed.measuredBy,

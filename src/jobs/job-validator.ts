@@ -80,7 +80,11 @@ export class JobValidator {
   private async plan(job: Job, nExamples: number): Promise<{ plan: TrainingPlan } | { error: JobError } | null> {
     const model = await this.planning.catalog.trainable(job.orgId, job.model);
     if (!model) return null; // the executor reports a model that went missing
-    return this.planning.planner.plan({ modelPath: model.path, task: job.jobType, hyperparameters: job.hyperparameters, nExamples });
+    try {
+      return await this.planning.planner.plan({ modelPath: model.path, task: job.jobType, hyperparameters: job.hyperparameters, nExamples });
+    } catch {
+      return null; // a model folder or device the planner cannot read: the trainer chooses as it did before plans
+    }
   }
 
   private async check(job: Job, fileId: string, param: 'training_file' | 'validation_file', expect: 'supervised' | 'classifier', minExamples: number) {

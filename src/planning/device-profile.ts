@@ -15,12 +15,26 @@ export interface DeviceProfile {
   threads: number | null;
   torch: string;
   startup_seconds: number | null;
-  reference: { parameters: number; seq_len: number; steps: number; seconds: number; tokens_per_second: number; flops_per_token: number };
-  /** Training FLOP/s the reference model achieved (full fine-tuning). */
+  reference: ProbeRun;
+  overhead_reference: ProbeRun;
+  /** Training FLOP/s the reference model reached (full fine-tuning), its steps' fixed cost taken out. */
   flops_per_second: number;
+  /** A step's fixed cost per layer (operator dispatch, optimizer), which dominates small models' steps. */
+  layer_step_seconds: number;
   measured_at: number;
   /** Refined figures by kind of job (see `jobKind`). */
   jobs: Record<string, KindFigures>;
+}
+
+/** One timed run of the probe: a seeded Llama's optimizer steps. */
+interface ProbeRun {
+  parameters: number;
+  seq_len: number;
+  steps: number;
+  seconds: number;
+  seconds_per_step: number;
+  tokens_per_second: number;
+  flops_per_token: number;
 }
 
 /** What finished jobs of one kind achieved on this device. */
@@ -35,6 +49,8 @@ export interface KindFigures {
 export interface Throughput {
   flopsPerSecond: number;
   overheadSeconds: number;
+  /** Fixed cost per step and layer; 0 when the figure comes from finished jobs (their FLOP/s includes it). */
+  layerStepSeconds: number;
   /** The job whose measurement the figure comes from (the newest), or null for the device probe. */
   measuredBy: string | null;
 }
@@ -95,9 +111,9 @@ export class DeviceProfiles {
   async throughput(kind: string, weightBytes: number, saves: number): Promise<Throughput> {
     const p = await this.get();
     const known = p.jobs[kind];
-    if (known) return { flopsPerSecond: known.flops_per_second, overheadSeconds: known.overhead_seconds, measuredBy: known.last_job };
+    if (known) return { flopsPerSecond: known.flops_per_second, overheadSeconds: known.overhead_seconds, layerStepSeconds: 0, measuredBy: known.last_job };
     const io = (weightBytes * (1 + 3 * saves)) / PRIOR_DISK_BYTES_PER_SECOND;
-    return { flopsPerSecond: p.flops_per_second, overheadSeconds: PRIOR_OVERHEAD_SECONDS + io, measuredBy: null };
+    return { flopsPerSecond: p.flops_per_second, overheadSeconds: PRIOR_OVERHEAD_SECONDS + io, layerStepSeconds: p.layer_step_seconds, measuredBy: null };
   }
 
   /** A finished job's achieved FLOP/s and overhead, folded into its kind's figure and saved. */
@@ -118,7 +134,7 @@ export class DeviceProfiles {
 
   private async readOrProbe(): Promise<DeviceProfile> {
     const cached = await readFile(this.path, 'utf8').then((t) => JSON.parse(t) as DeviceProfile, () => null);
-    if (cached && cached.flops_per_second > 0 && cached.memory_bytes > 0) return { ...cached, jobs: cached.jobs ?? {} };
+    if (cached && cached.flops_per_second > 0 && cached.memory_bytes > 0 && cached.layer_step_seconds >= 0) return { ...cached, jobs: cached.jobs ?? {} };
     const measured = (await runPythonTool(this.opts, ['probe-device'])) as Record<string, unknown>;
     const { event: _event, ...fields } = measured;
     const profile = { ...(fields as Omit<DeviceProfile, 'measured_at' | 'jobs'>), measured_at: this.opts.nowMs(), jobs: {} };

@@ -110,6 +110,12 @@ export function planTraining(req: PlanRequest): { plan: TrainingPlan } | { error
   };
 }
 
+/** Why a worker killed by SIGKILL may have died: the kernel's out-of-memory killer, against what the plan expected. */
+export function killedWorkerHint(plan: TrainingPlan | undefined): string {
+  const expected = plan ? ` The plan estimated a peak of ${gib(plan.estimate.peak)} (${gib(plan.estimate.low)}–${gib(plan.estimate.high)}) of ${gib(plan.device_memory_bytes)}.` : '';
+  return ` SIGKILL is what the kernel's out-of-memory killer sends when the machine runs out of memory.${expected} If memory was short, set SELFTUNE_DEVICE_MEMORY_BYTES to what jobs may really use, or lower seq_len or the batch size.`;
+}
+
 /** The smallest plan still does not fit: the numbers, and what to change. */
 function memoryError(req: PlanRequest, modes: TrainingMode[], usable: number): PlanError {
   const mode = modes.includes('lora') ? 'lora' : modes[0]!;

@@ -82,8 +82,9 @@ def _fail(code, message):
 def _is_oom(exc):
     if isinstance(exc, MemoryError):
         return True
-    # CPU allocations that fail raise RuntimeError("DefaultCPUAllocator: not enough memory ...").
-    if isinstance(exc, RuntimeError) and ("not enough memory" in str(exc) or "out of memory" in str(exc).lower()):
+    # A CPU allocation that fails raises RuntimeError("... DefaultCPUAllocator: can't allocate memory ...").
+    text = str(exc).lower()
+    if isinstance(exc, RuntimeError) and any(s in text for s in ("can't allocate memory", "not enough memory", "out of memory")):
         return True
     try:
         import torch

@@ -20,8 +20,12 @@ SEED = 20240601
 REFERENCE = dict(vocab_size=4096, hidden_size=256, intermediate_size=704, num_hidden_layers=4,
                  num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=1024)
 SEQ_LEN = 256
+# So small that its FLOPs take microseconds: its step time is the per-operation overhead.
+OVERHEAD_PROBE = dict(vocab_size=256, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64)
+OVERHEAD_SEQ_LEN = 16
 WARMUP_STEPS = 2
-MIN_STEPS, MAX_STEPS, MIN_SECONDS = 3, 40, 1.5
+MIN_STEPS, MAX_STEPS, MIN_SECONDS = 3, 60, 1.0
 
 
 def training_flops_per_token(matmul_params, layers, hidden, seq_len, trainable="full"):
@@ -91,20 +95,37 @@ def probe_device():
 
 
 def measure_throughput(device):
+    """Achieved FLOP/s (the reference model) and the fixed cost of a step per layer (a model too small
+    for its FLOPs to matter): small models spend most of a step on per-operation overhead, not matmuls."""
+    ref = _time_steps(device, REFERENCE, SEQ_LEN)
+    tiny = _time_steps(device, OVERHEAD_PROBE, OVERHEAD_SEQ_LEN)
+    layer_step = tiny["seconds_per_step"] / (OVERHEAD_PROBE["num_hidden_layers"] + 1)
+    compute = max(ref["seconds_per_step"] - (REFERENCE["num_hidden_layers"] + 1) * layer_step, 0.2 * ref["seconds_per_step"])
+    return {
+        "reference": ref,
+        "overhead_reference": tiny,
+        "flops_per_second": ref["flops_per_token"] * SEQ_LEN / compute,
+        "layer_step_seconds": layer_step,
+    }
+
+
+def _time_steps(device, dims, seq_len):
+    """Real optimizer steps (forward, backward, gradient clipping, fused AdamW) on a seeded model; per-step figures."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from .steps import make_optimizer
+    from .steps import GRAD_CLIP, make_optimizer
 
     torch.manual_seed(SEED)
-    model = LlamaForCausalLM(LlamaConfig(**REFERENCE, tie_word_embeddings=False)).to(device.torch_device)
+    model = LlamaForCausalLM(LlamaConfig(**dims, tie_word_embeddings=False)).to(device.torch_device)
     optimizer, scheduler = make_optimizer(model, 1e-4, 0.0, MAX_STEPS + WARMUP_STEPS, 0.0, "constant")
     generator = torch.Generator().manual_seed(SEED)
-    ids = torch.randint(0, REFERENCE["vocab_size"], (1, SEQ_LEN), generator=generator).to(device.torch_device)
+    ids = torch.randint(0, dims["vocab_size"], (1, seq_len), generator=generator).to(device.torch_device)
 
     def step():
         with device.autocast():
             loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
@@ -121,14 +142,10 @@ def measure_throughput(device):
     seconds = time.perf_counter() - t0
     n_params = sum(p.numel() for p in model.parameters())
     matmul_params = n_params - model.get_input_embeddings().weight.numel()
-    per_token = training_flops_per_token(matmul_params, REFERENCE["num_hidden_layers"], REFERENCE["hidden_size"], SEQ_LEN)
-    tokens_per_second = steps * SEQ_LEN / seconds
-    return {
-        "reference": {"parameters": n_params, "matmul_parameters": matmul_params, "seq_len": SEQ_LEN, "steps": steps,
-                      "seconds": round(seconds, 4), "tokens_per_second": round(tokens_per_second, 1),
-                      "flops_per_token": per_token},
-        "flops_per_second": per_token * tokens_per_second,
-    }
+    per_token = training_flops_per_token(matmul_params, dims["num_hidden_layers"], dims["hidden_size"], seq_len)
+    return {"parameters": n_params, "matmul_parameters": matmul_params, "seq_len": seq_len, "steps": steps,
+            "seconds": round(seconds, 4), "seconds_per_step": seconds / steps,
+            "tokens_per_second": round(steps * seq_len / seconds, 1), "flops_per_token": per_token}
 
 
 def oom_message(detail=""):

@@ -11,6 +11,7 @@ import { fineTunedModelName } from '../../models/model-names.ts';
 import { mistralModelName } from '../../models/mistral-model-names.ts';
 import { releaseLease, renewLease } from '../../queue/leases.ts';
 import type { JobPlanner } from '../../planning/job-planner.ts';
+import { killedWorkerHint } from '../../planning/memory-plan.ts';
 import { TrainerLauncher } from './trainer-launcher.ts';
 import { trainerSpec } from './trainer-spec.ts';
 import type { TrainerProcess } from './trainer-process.ts';
@@ -140,7 +141,8 @@ export class LocalExecutor {
         await this.fail(job, outcome.code, outcome.message);
       } else if (!shuttingDown()) {
         const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-        await this.fail(job, 'worker_crashed', `The training worker stopped unexpectedly (${how}). Last output:\n${exit.stderrTail}`);
+        const hint = exit.signal === 'SIGKILL' ? killedWorkerHint(job.stats.plan) : '';
+        await this.fail(job, 'worker_crashed', `The training worker stopped unexpectedly (${how}).${hint} Last output:\n${exit.stderrTail}`);
       }
       // A worker killed during shutdown leaves the job running; the next start resumes it from its last checkpoint.
     } catch (err) {
