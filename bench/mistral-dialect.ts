@@ -7,7 +7,10 @@
 //   on a fresh install (from the device probe) and after one finished job.
 //
 //   node --import tsx bench/mistral-dialect.ts [latency-calls] [all|estimates]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { demoTrainingJsonl } from '../src/demo/demo-data.ts';
+import type { DeviceProfile } from '../src/planning/device-profile.ts';
 import { startServer } from '../test/helpers/server.ts';
 import { sentimentJsonl, sentimentRows } from '../test/mistral/classifier-data.ts';
 import { createdJob, isOver, mistralClient, uploadMistral, waitMistral } from '../test/mistral/mistral-helpers.ts';
@@ -60,19 +63,24 @@ async function estimateFigures() {
   const completion = async () => createdJob(await client.fineTuning.jobs.create({
     model: 'selftune-tiny', autoStart: true, trainingFiles: [{ fileId: chat.id, weight: 1 }], hyperparameters: { learningRate: 1e-3, epochs: 3 },
   }));
-  const dryRun = async () => ((await (await fetch(`${t.url}/mistral/v1/fine_tuning/jobs?dry_run=true`, {
+  const dryRun = async () => (await (await fetch(`${t.url}/mistral/v1/fine_tuning/jobs?dry_run=true`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'selftune-tiny', training_files: [chat.id], hyperparameters: { learning_rate: 1e-3, epochs: 3 } }),
-  })).json()) as { expected_duration_seconds: number }).expected_duration_seconds;
-  const measuredSeconds = async (id: string) => {
+  })).json()) as { expected_duration_seconds: number; details: string };
+  const measured = async (id: string) => {
     await waitMistral(client, id, isOver);
     const st = (await jobStats(id)).timings!;
-    return (st.finished! - st.claimed!) / 1000;
+    return { seconds: (st.finished! - st.claimed!) / 1000, start: (st.trainer_started! - st.claimed!) / 1000, running: (st.finished! - st.trainer_started!) / 1000 };
   };
-  const compare = (estimated: number, measured: number) => ({ estimated_seconds: estimated, measured_seconds: +measured.toFixed(2), ratio: +(estimated / measured).toFixed(2) });
-  const fresh = compare(await dryRun(), await measuredSeconds((await completion()).id));
-  const refined = compare(await dryRun(), await measuredSeconds((await completion()).id));
-  return { dry_run: { fresh_install: fresh, after_one_job: refined } };
+  const compare = (dry: Awaited<ReturnType<typeof dryRun>>, m: Awaited<ReturnType<typeof measured>>) => ({
+    estimated_seconds: dry.expected_duration_seconds, measured_seconds: +m.seconds.toFixed(2), ratio: +(dry.expected_duration_seconds / m.seconds).toFixed(2),
+    measured_start_seconds: +m.start.toFixed(2), measured_running_seconds: +m.running.toFixed(2), estimate: dry.details,
+  });
+  const fresh = compare(await dryRun(), await measured((await completion()).id));
+  const refined = compare(await dryRun(), await measured((await completion()).id));
+  const profile = JSON.parse(readFileSync(join(t.dataDir, 'device-profile.json'), 'utf8')) as DeviceProfile;
+  const device = { flops_per_second: Math.round(profile.flops_per_second), layer_step_seconds: +profile.layer_step_seconds.toFixed(4), startup_seconds: profile.startup_seconds };
+  return { dry_run: { device_probe: device, fresh_install: fresh, after_one_job: refined } };
 }
 
 const classifier = section === 'all' ? await classifierFigures() : {};

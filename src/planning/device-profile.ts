@@ -40,8 +40,14 @@ interface ProbeRun {
 /** What finished jobs of one kind achieved on this device. */
 export interface KindFigures {
   flops_per_second: number;
-  /** Wall time a job spends outside training steps: start-up, evaluations, checkpoint saves. */
+  /** Wall time a running trainer spends outside training steps: evaluations, checkpoint saves, the final save. */
   overhead_seconds: number;
+  /**
+   * The quickest start seen (claimed until the trainer reports it started: model and data load). The
+   * quickest, because a slow start is mostly a trainer still importing its libraries, which the
+   * standby trainer usually hides, not something the next job will pay.
+   */
+  start_seconds: number;
   jobs: number;
   last_job: string;
 }
@@ -65,10 +71,14 @@ export const jobKind = (task: string, mode: string, parameters: number) => `${ta
 /** New measurements count half: one run on a busy machine moves the figure, but does not replace it. */
 const BLEND = 0.5;
 /**
- * A first job's overhead (model and data load, first-step warm-up, evaluations, saves)
- * before any job of its kind has been timed: measured on the demo model with a standby trainer.
+ * A first job's time outside training steps (start, model and data load, checkpoint saves) before
+ * any job of its kind has been timed: at least a second (the demo model on a quiet machine), and
+ * more on a busy one, where it is Python- and file-bound work slowed like a step's fixed cost: 650
+ * per-layer step costs (1 s at the 1.5 ms measured quiet; about 6 s at the 9-10 ms measured with
+ * ten runnable processes per core, where the demo job spent 7-9 s outside its steps).
  */
 const PRIOR_OVERHEAD_SECONDS = 1;
+const PRIOR_OVERHEAD_LAYER_STEPS = 650;
 /** Disk speed assumed for loading and checkpointing weights before a job has been timed. */
 const PRIOR_DISK_BYTES_PER_SECOND = 200e6;
 
@@ -111,24 +121,27 @@ export class DeviceProfiles {
   async throughput(kind: string, weightBytes: number, saves: number): Promise<Throughput> {
     const p = await this.get();
     const known = p.jobs[kind];
-    if (known) return { flopsPerSecond: known.flops_per_second, overheadSeconds: known.overhead_seconds, layerStepSeconds: 0, measuredBy: known.last_job };
+    if (known) return { flopsPerSecond: known.flops_per_second, overheadSeconds: known.start_seconds + known.overhead_seconds, layerStepSeconds: 0, measuredBy: known.last_job };
     const io = (weightBytes * (1 + 3 * saves)) / PRIOR_DISK_BYTES_PER_SECOND;
-    return { flopsPerSecond: p.flops_per_second, overheadSeconds: PRIOR_OVERHEAD_SECONDS + io, layerStepSeconds: p.layer_step_seconds, measuredBy: null };
+    const fixed = Math.max(PRIOR_OVERHEAD_SECONDS, PRIOR_OVERHEAD_LAYER_STEPS * p.layer_step_seconds);
+    return { flopsPerSecond: p.flops_per_second, overheadSeconds: fixed + io, layerStepSeconds: p.layer_step_seconds, measuredBy: null };
   }
 
   /** A finished job's achieved FLOP/s and overhead, folded into its kind's figure and saved. */
-  async refine(kind: string, jobId: string, flopsPerSecond: number, overheadSeconds: number): Promise<void> {
-    if (!(flopsPerSecond > 0) || !(overheadSeconds >= 0)) return;
+  async refine(kind: string, jobId: string, measured: { flopsPerSecond: number; overheadSeconds: number; startSeconds: number }): Promise<void> {
+    const { flopsPerSecond, overheadSeconds, startSeconds } = measured;
+    if (!(flopsPerSecond > 0) || !(overheadSeconds >= 0) || !(startSeconds >= 0)) return;
     const p = await this.get();
     const old = p.jobs[kind];
     p.jobs[kind] = old
       ? {
           flops_per_second: old.flops_per_second * (1 - BLEND) + flopsPerSecond * BLEND,
           overhead_seconds: old.overhead_seconds * (1 - BLEND) + overheadSeconds * BLEND,
+          start_seconds: Math.min(old.start_seconds, startSeconds),
           jobs: old.jobs + 1,
           last_job: jobId,
         }
-      : { flops_per_second: flopsPerSecond, overhead_seconds: overheadSeconds, jobs: 1, last_job: jobId };
+      : { flops_per_second: flopsPerSecond, overhead_seconds: overheadSeconds, start_seconds: startSeconds, jobs: 1, last_job: jobId };
     await this.save(p);
   }
 

@@ -50,13 +50,16 @@ export class JobPlanner {
     const { tokens_per_second: tps, timings, plan, n_train_examples: n, train_tokens_per_epoch: perEpoch } = job.stats;
     const mode = job.resolvedHyperparameters?.training_mode;
     // A resumed job's wall time mixes runs; it teaches nothing reliable.
-    if (!tps || !job.trainedTokens || !timings?.claimed || !timings.finished || job.recoveries > 0 || (mode !== 'full' && mode !== 'lora')) return;
+    if (!tps || !job.trainedTokens || !timings?.claimed || !timings.trainer_started || !timings.finished || (mode !== 'full' && mode !== 'lora')) return;
     if (Object.keys(timings).some((k) => k.startsWith('reclaimed_'))) return;
     const facts = await readModelFacts(modelPath);
     const rowTokens = n && perEpoch ? perEpoch / n : job.resolvedHyperparameters!.seq_len;
     const flopsPerToken = trainingFlopsPerToken(facts, mode, rowTokens, plan?.gradient_checkpointing ?? false);
-    const wall = (timings.finished - timings.claimed) / 1000;
-    const overhead = Math.max(0, wall - job.trainedTokens / tps);
-    await this.profiles.refine(jobKind(job.jobType, mode, facts.parameters), job.id, flopsPerToken * tps, overhead);
+    const running = (timings.finished - timings.trainer_started) / 1000;
+    await this.profiles.refine(jobKind(job.jobType, mode, facts.parameters), job.id, {
+      flopsPerSecond: flopsPerToken * tps,
+      overheadSeconds: Math.max(0, running - job.trainedTokens / tps),
+      startSeconds: (timings.trainer_started - timings.claimed) / 1000,
+    });
   }
 }
