@@ -74,8 +74,9 @@ const BLEND = 0.5;
  * A first job's time outside training steps (start, model and data load, checkpoint saves) before
  * any job of its kind has been timed: at least a second (the demo model on a quiet machine), and
  * more on a busy one, where it is Python- and file-bound work slowed like a step's fixed cost: 650
- * per-layer step costs (1 s at the 1.5 ms measured quiet; about 6 s at the 9-10 ms measured with
- * ten runnable processes per core, where the demo job spent 7-9 s outside its steps).
+ * per-layer step costs (1 s at the ~1.5 ms the demo model's 7,600 tokens/s on a quiet machine implies;
+ * about 5-6 s at the 7-10 ms the probe measured with ten runnable processes per core, where the demo
+ * job spent 7-9 s outside its steps; bench/RESULTS.md).
  */
 const PRIOR_OVERHEAD_SECONDS = 1;
 const PRIOR_OVERHEAD_LAYER_STEPS = 650;
