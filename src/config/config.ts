@@ -36,6 +36,8 @@ const configSchema = z.object({
   minTrainingExamples: z.coerce.number().int().min(1).default(10),
   /** Tokens longer examples are cut to (from the end). */
   maxSeqLen: z.coerce.number().int().min(16).default(2048),
+  /** Plan jobs for this much device memory (bytes) instead of the measured figure. */
+  deviceMemoryBytes: z.coerce.number().int().min(1).nullable().default(null),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Price of one million trained tokens, for the job `metadata.cost` estimate (self-hosted: 0 unless you charge). */
   pricePerMillionTokens: z.coerce.number().min(0).default(0),
@@ -81,6 +83,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   resultFilesBase64: 'SELFTUNE_RESULT_FILES_BASE64',
   minTrainingExamples: 'SELFTUNE_MIN_TRAINING_EXAMPLES',
   maxSeqLen: 'SELFTUNE_MAX_SEQ_LEN',
+  deviceMemoryBytes: 'SELFTUNE_DEVICE_MEMORY_BYTES',
   logLevel: 'SELFTUNE_LOG_LEVEL',
   pricePerMillionTokens: 'SELFTUNE_PRICE_PER_MILLION_TOKENS',
   costCurrency: 'SELFTUNE_COST_CURRENCY',

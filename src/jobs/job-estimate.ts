@@ -1,9 +1,14 @@
 import type { RequestedHyperparameters } from './job.ts';
 import { resolveHyperparameters } from './hyperparameters.ts';
-import type { JobSearch } from './job-search.ts';
 import { type PythonToolOptions, runPythonTool } from './python-tool.ts';
+import { invalidRequest } from '../errors/app-error.ts';
+import { readModelFacts } from '../planning/model-facts.ts';
+import { jobKind } from '../planning/device-profile.ts';
+import { trainingFlopsPerToken } from '../planning/flops.ts';
+import type { JobPlanner } from '../planning/job-planner.ts';
+import type { TrainingPlan } from '../planning/memory-plan.ts';
 
-/** What a job will cost, from its tokenized data and the throughput the last like job measured. */
+/** What a job will cost, from its tokenized data, its memory plan and the device's measured FLOP/s. */
 export interface JobEstimate {
   data_tokens: number;
   n_examples: number;
@@ -12,21 +17,24 @@ export interface JobEstimate {
   epochs: number;
   train_tokens_per_step: number;
   train_tokens: number;
-  /** Null until a job on the same model and task has finished and measured its speed. */
-  expected_duration_seconds: number | null;
+  /** Start-up overhead, each step's fixed cost, and the train tokens' FLOPs at the FLOP/s this device reaches for this kind of job. */
+  expected_duration_seconds: number;
   cost: number;
   cost_currency: string;
-  /** The job whose measured speed the duration is based on. */
+  /** The job whose measured speed last refined the FLOP/s figure; null: the device probe's. */
   measured_by: string | null;
+  training_flops: number;
+  flops_per_second: number;
 }
 
 export interface EstimateInput {
-  orgId: string;
   model: string;
   modelPath: string;
-  jobType: string;
+  jobType: 'completion' | 'classifier';
   files: Array<{ path: string; weight: number }>;
   hyperparameters: RequestedHyperparameters;
+  /** The job's plan when validation made one; a dry run plans here. */
+  plan?: TrainingPlan | undefined;
 }
 
 export interface EstimatorOptions extends PythonToolOptions {
@@ -37,7 +45,7 @@ export interface EstimatorOptions extends PythonToolOptions {
 
 export class JobEstimator {
   constructor(
-    private readonly search: JobSearch,
+    private readonly planner: JobPlanner,
     private readonly opts: EstimatorOptions,
   ) {}
 
@@ -53,9 +61,19 @@ export class JobEstimator {
     const r = resolveHyperparameters(input.hyperparameters, { nExamples, defaultSeqLen: this.opts.defaultSeqLen });
     const stepsPerEpoch = Math.max(1, Math.ceil(nExamples / r.batch_size));
     const steps = r.training_steps ?? Math.ceil(stepsPerEpoch * r.n_epochs);
-    const perStep = Math.round(r.batch_size * Math.min(tokensPerExample, r.seq_len));
+    const exampleTokens = Math.min(tokensPerExample, r.seq_len);
+    const perStep = Math.round(r.batch_size * exampleTokens);
     const trainTokens = steps * perStep;
-    const measured = await this.search.lastMeasured(input.orgId, input.model, input.jobType);
+    const planned = input.plan
+      ? { plan: input.plan, facts: await readModelFacts(input.modelPath) }
+      : await this.planner.plan({ modelPath: input.modelPath, task: input.jobType, hyperparameters: input.hyperparameters, nExamples });
+    // A dry run of a job that would fail validation says why, as the job would.
+    if ('error' in planned) throw invalidRequest(planned.error.message, planned.error.param, planned.error.code);
+    const { plan, facts } = planned;
+    const perToken = trainingFlopsPerToken(facts, plan.training_mode, exampleTokens, plan.gradient_checkpointing);
+    const saves = Math.ceil(steps / stepsPerEpoch);
+    const speed = await this.planner.profiles.throughput(jobKind(input.jobType, plan.training_mode, facts.parameters), facts.weightFileBytes, saves);
+    const flops = trainTokens * perToken;
     return {
       data_tokens: dataTokens,
       n_examples: nExamples,
@@ -64,18 +82,12 @@ export class JobEstimator {
       epochs: Math.round((steps / stepsPerEpoch) * 1000) / 1000,
       train_tokens_per_step: perStep,
       train_tokens: trainTokens,
-      expected_duration_seconds: measured ? Math.round(expectedSeconds(measured, trainTokens)) : null,
+      expected_duration_seconds: Math.max(1, Math.round(speed.overheadSeconds + steps * (facts.layers + 1) * speed.layerStepSeconds + flops / speed.flopsPerSecond)),
       cost: Math.round((trainTokens / 1e6) * this.opts.pricePerMillionTokens * 1e4) / 1e4,
       cost_currency: this.opts.costCurrency,
-      measured_by: measured?.id ?? null,
+      measured_by: speed.measuredBy,
+      training_flops: flops,
+      flops_per_second: Math.round(speed.flopsPerSecond),
     };
   }
-}
-
-/** The measured job's fixed overhead (start-up, saves) plus this job's tokens at its speed. */
-function expectedSeconds(measured: import('./job.ts').Job, trainTokens: number): number {
-  const tps = measured.stats.tokens_per_second!;
-  const wall = (measured.stats.timings!.finished! - measured.stats.timings!.claimed!) / 1000;
-  const overhead = Math.max(0, wall - measured.trainedTokens! / tps);
-  return overhead + trainTokens / tps;
 }

@@ -46,10 +46,4 @@ export class JobSearch {
     );
     return { jobs: jobs.slice(f.page * f.pageSize, (f.page + 1) * f.pageSize), total: jobs.length };
   }
-
-  /** The newest finished job on this model and task that measured its throughput, for estimates. */
-  async lastMeasured(orgId: string, model: string, jobType: string): Promise<Job | undefined> {
-    const { jobs } = await this.search({ orgId, model, jobType, statuses: ['succeeded'], page: 0, pageSize: 20 });
-    return jobs.find((j) => j.stats.tokens_per_second && j.trainedTokens && j.stats.timings?.claimed && j.stats.timings?.finished);
-  }
 }

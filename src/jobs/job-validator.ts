@@ -4,6 +4,9 @@ import type { Clock } from '../ids/clock.ts';
 import type { Job, JobError } from './job.ts';
 import type { JobsService } from './jobs.service.ts';
 import type { MistralValidation } from './mistral-validation.ts';
+import type { ModelCatalog } from '../models/model-catalog.ts';
+import type { JobPlanner } from '../planning/job-planner.ts';
+import type { TrainingPlan } from '../planning/memory-plan.ts';
 
 export interface ValidatorOptions {
   minTrainingExamples: number;
@@ -18,6 +21,7 @@ export class JobValidator {
     private readonly files: FilesService,
     private readonly clock: Clock,
     private readonly opts: ValidatorOptions,
+    private readonly planning: { planner: JobPlanner; catalog: ModelCatalog },
     private readonly mistral?: MistralValidation,
   ) {}
 
@@ -48,10 +52,13 @@ export class JobValidator {
       nValid += checked.examples;
       error = checked.error;
     }
-    const extras = !error && this.mistral ? await this.mistral.finish(job, filtered) : {};
+    const planned = error ? null : await this.plan(job, nTrain);
+    if (planned && 'error' in planned) error = planned.error;
+    const plan = planned && 'plan' in planned ? planned.plan : undefined;
+    const extras = !error && this.mistral ? await this.mistral.finish(job, filtered, plan) : {};
     error ??= extras.error ?? null;
     const timings = { ...job.stats.timings, validation_started: started, validation_finished: this.clock.nowMs() };
-    const stats = JSON.stringify({ ...job.stats, n_train_examples: nTrain, n_valid_examples: nValid, filtered_files: filtered, estimate: extras.estimate, timings });
+    const stats = JSON.stringify({ ...job.stats, n_train_examples: nTrain, n_valid_examples: nValid, filtered_files: filtered, estimate: extras.estimate, plan, timings });
     const options = extras.options ? { options: JSON.stringify(extras.options) } : {};
     if (error) {
       return this.service.moveTo(
@@ -67,6 +74,17 @@ export class JobValidator {
       return this.service.moveTo(job, ['validating'], 'validated', { stats, ...options }, 'Files validated; the job waits for a start request');
     }
     return this.service.moveTo(job, ['validating'], 'queued', { stats, ...options, queued_at: this.clock.nowMs() }, 'Files validated, moving job to queued state');
+  }
+
+  /** The memory plan: how the job trains to fit the device, or why it cannot. */
+  private async plan(job: Job, nExamples: number): Promise<{ plan: TrainingPlan } | { error: JobError } | null> {
+    const model = await this.planning.catalog.trainable(job.orgId, job.model);
+    if (!model) return null; // the executor reports a model that went missing
+    try {
+      return await this.planning.planner.plan({ modelPath: model.path, task: job.jobType, hyperparameters: job.hyperparameters, nExamples });
+    } catch {
+      return null; // a model folder or device the planner cannot read: the trainer chooses as it did before plans
+    }
   }
 
   private async check(job: Job, fileId: string, param: 'training_file' | 'validation_file', expect: 'supervised' | 'classifier', minExamples: number) {

@@ -57,6 +57,10 @@ export interface JobStats {
   estimate?: import('./job-estimate.ts').JobEstimate;
   /** Training files with invalid lines skipped (invalid_sample_skip_percentage): file id → filtered copy. */
   filtered_files?: Record<string, string>;
+  /** How the job trains to fit the device's memory, planned at validation (planning/memory-plan.ts). */
+  plan?: import('../planning/memory-plan.ts').TrainingPlan;
+  /** The trainer's measured peak memory (CUDA: most allocated; CPU: the process's peak resident set). */
+  peak_memory_bytes?: number;
   /** Millisecond timestamps of each phase boundary (validation, queue wait, worker start, training). */
   timings?: Record<string, number>;
 }

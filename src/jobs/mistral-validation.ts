@@ -8,6 +8,7 @@ import type { Clock } from '../ids/clock.ts';
 import type { ModelCatalog } from '../models/model-catalog.ts';
 import type { Job, JobError } from './job.ts';
 import type { JobEstimate, JobEstimator } from './job-estimate.ts';
+import type { TrainingPlan } from '../planning/memory-plan.ts';
 
 interface Target {
   name: string;
@@ -83,7 +84,7 @@ export class MistralValidation {
     return trainingInputs(job, filtered, async (id) => this.files.blobPath(await this.files.get(job.orgId, id)));
   }
 
-  async finish(job: Job, filtered: Record<string, string>): Promise<ValidationExtras> {
+  async finish(job: Job, filtered: Record<string, string>, plan: TrainingPlan | undefined): Promise<ValidationExtras> {
     const inputs = await this.inputs(job, filtered);
     const extras: ValidationExtras = {};
     if (job.jobType === 'classifier') {
@@ -93,7 +94,7 @@ export class MistralValidation {
     }
     const model = await this.catalog.trainable(job.orgId, job.model);
     if (job.createdVia === 'mistral' && model) {
-      extras.estimate = await this.estimator.estimate({ orgId: job.orgId, model: job.model, modelPath: model.path, jobType: job.jobType, files: inputs, hyperparameters: job.hyperparameters });
+      extras.estimate = await this.estimator.estimate({ model: job.model, modelPath: model.path, jobType: job.jobType, files: inputs, hyperparameters: job.hyperparameters, plan });
     }
     return extras;
   }

@@ -96,6 +96,7 @@ export class TrainingProgress {
       }
       case 'completed':
         this.outcome = { kind: 'completed', trainedTokens: e.trained_tokens, path: e.path };
+        if (e.peak_memory_bytes) this.job = await jobs.update(this.job.id, { stats: JSON.stringify({ ...this.job.stats, peak_memory_bytes: e.peak_memory_bytes }) }, now);
         break;
       case 'paused':
         this.outcome = { kind: 'paused', step: e.step };

@@ -18,6 +18,8 @@ import { JobValidator } from '../jobs/job-validator.ts';
 import { JobEstimator } from '../jobs/job-estimate.ts';
 import { JobSearch } from '../jobs/job-search.ts';
 import { MistralValidation } from '../jobs/mistral-validation.ts';
+import { DeviceProfiles } from '../planning/device-profile.ts';
+import { JobPlanner } from '../planning/job-planner.ts';
 import { FileSearch } from '../files/file-search.ts';
 import { SignedUrls } from '../files/signed-urls.ts';
 import { RepositoryImporter } from '../repositories/git-import.ts';
@@ -52,11 +54,13 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
   });
   const jobs = new JobsService(jobsRepo, events, filesRepo, catalog, signals, clock);
   const jobSearch = new JobSearch(store.db);
-  const estimator = new JobEstimator(jobSearch, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
+  const profiles = new DeviceProfiles({ python: config.python, trainerDir, dataDir: config.dataDir, memoryOverride: config.deviceMemoryBytes, nowMs: () => clock.nowMs() });
+  const planner = new JobPlanner(profiles, { defaultSeqLen: config.maxSeqLen, concurrentJobs: config.maxConcurrentJobs });
+  const estimator = new JobEstimator(planner, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
   const mistralValidation = new MistralValidation(files, catalog, estimator, events, clock, paths.runs);
-  const validator = new JobValidator(jobs, files, clock, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 }, mistralValidation);
+  const validator = new JobValidator(jobs, files, clock, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 }, { planner, catalog }, mistralValidation);
   const executor = new LocalExecutor(
-    { store, service: jobs, catalog, jobs: jobsRepo, events, checkpoints, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
+    { store, service: jobs, catalog, planner, jobs: jobsRepo, events, checkpoints, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
     {
       python: config.python,
       trainerDir,
@@ -79,7 +83,12 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
   });
   const inference = buildInference(config, catalog, jobs, trainerDir);
   // A training file is usually followed by a job: start warming a trainer now.
-  files.onUploaded = (row) => row.purpose === 'fine-tune' && executor.prewarm();
+  // The device profile is measured then too, unless a previous start cached it.
+  files.onUploaded = (row) => {
+    if (row.purpose !== 'fine-tune') return;
+    executor.prewarm();
+    profiles.warm();
+  };
   const modelPulls = new ModelPulls({ python: config.python, trainerDir, modelsDir: paths.models, now: () => clock.nowMs() });
   const exporter = new ModelExporter(catalog, new ModelResolver(catalog, jobs, config.dataDir), jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
   const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, estimator,

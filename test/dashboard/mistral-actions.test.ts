@@ -20,7 +20,7 @@ test('Start runs a job that waits in VALIDATED; Rename and Archive reach the mod
     hyperparameters: { trainingSteps: 24, learningRate: 0.001 },
     autoStart: false,
   });
-  await waitMistral(mistral, job.id, (j) => j.status === 'VALIDATED', 30_000);
+  await waitMistral(mistral, job.id, (j) => j.status === 'VALIDATED', 180_000);
 
   const { page, errors } = await openPage(browser, `${s.url}/jobs/${toOpenAiId('job', job.id)}`);
   page.once('dialog', (d) => void d.accept());

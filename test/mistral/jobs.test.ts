@@ -27,7 +27,7 @@ test('auto_start=false waits in VALIDATED, /start runs it to SUCCESS with events
   });
   assert.equal(created.jobType, 'completion');
   assert.equal(created.autoStart, false);
-  const validated = await waitMistral(client, created.id, (j) => j.status === 'VALIDATED' || isOver(j), 60_000);
+  const validated = await waitMistral(client, created.id, (j) => j.status === 'VALIDATED' || isOver(j), 180_000);
   assert.equal(validated.status, 'VALIDATED');
   const meta = validated.metadata!;
   assert.ok(meta.dataTokens! > 0 && meta.trainTokensPerStep! > 0, JSON.stringify(meta));

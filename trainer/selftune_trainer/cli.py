@@ -1,4 +1,4 @@
-"""Command line: `make-tiny-model --out DIR` and `train --spec spec.json`.
+"""Command line: `make-tiny-model --out DIR`, `train --spec spec.json`, `probe-device`, and the workers.
 
 Exit codes: 0 completed / paused / cancelled, 1 failed (after a `failed` event),
 2 bad command line, 3 stdin closed (the server is gone; nothing is emitted).
@@ -42,6 +42,7 @@ def main(argv=None):
     export.add_argument("--base-path", help="LoRA: the base's weights (for --merged)")
     export.add_argument("--base-id", help="LoRA: the base's model id, named in adapter_config.json")
     export.add_argument("--merged", action="store_true", help="LoRA: fold the adapter into the base")
+    sub.add_parser("probe-device", help="the device, its memory and measured training FLOP/s (a few seconds)")
     args = parser.parse_args(argv)
 
     protocol.take_over_stdout()
@@ -73,6 +74,11 @@ def main(argv=None):
 
             protocol.emit("counted", **count_tokens(args.model, args.files))
             return 0
+        if args.command == "probe-device":
+            from .device_probe import probe_device
+
+            protocol.emit("device_profile", **probe_device())
+            return 0
         from .distributed import init_world
         from .loop import run_training
         from .spec import load_spec
@@ -96,7 +102,9 @@ def main(argv=None):
             raise
         traceback.print_exc(file=sys.stderr)
         if _is_oom(e):
-            return _fail("out_of_memory", "out of memory; try a smaller batch_size or max_seq_len, or LoRA")
+            from .device_probe import oom_message
+
+            return _fail("out_of_memory", oom_message(str(e).split("\n")[0][:300]))
         return _fail("internal_error", f"{type(e).__name__}: {e}")
 
 
@@ -107,6 +115,10 @@ def _fail(code, message):
 
 def _is_oom(exc):
     if isinstance(exc, MemoryError):
+        return True
+    # A CPU allocation that fails raises RuntimeError("... DefaultCPUAllocator: can't allocate memory ...").
+    text = str(exc).lower()
+    if isinstance(exc, RuntimeError) and any(s in text for s in ("can't allocate memory", "not enough memory", "out of memory")):
         return True
     try:
         import torch

@@ -14,6 +14,7 @@ from .batches import Batcher, Layout
 from .data import describe_sources, load_file
 from .device import Device
 from .distributed import World
+from .device_probe import peak_memory_bytes
 from .errors import TrainerError
 from .model_setup import base_learning_rate, build_model, check_base_model, load_tokenizer, pad_id, read_model_meta
 from .protocol import emit, log
@@ -149,7 +150,7 @@ def run_training(spec, commands, world=None):
     world.on_main(shutil.rmtree, ckpt.resume_path(spec.output_dir), True)
     if tracker:
         tracker.finish()
-    emit("completed", step=step, trained_tokens=trained_tokens, path=final)
+    emit("completed", step=step, trained_tokens=trained_tokens, path=final, peak_memory_bytes=peak_memory_bytes())
     return 0
 
 

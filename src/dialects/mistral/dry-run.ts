@@ -15,14 +15,13 @@ export async function dryRun(ctx: AppContext, orgId: string, body: JobIn) {
     trainingFilesOf(body).map(async (f) => ({ path: ctx.files.blobPath(await ctx.files.get(orgId, f.file_id)), weight: f.weight })),
   );
   const e = await ctx.estimator.estimate({
-    orgId,
     model: body.model,
     modelPath: model.path,
     jobType: body.job_type ?? 'completion',
     files,
     hyperparameters: toHyperparameters(body),
   });
-  const speed = e.expected_duration_seconds === null ? 'no job on this model has finished yet, so there is no measured speed to estimate the duration from' : `duration from the speed measured by job ${e.measured_by}`;
+  const speed = `${(e.training_flops / 1e12).toFixed(3)} TFLOP at ${(e.flops_per_second / 1e9).toFixed(1)} GFLOP/s, ${e.measured_by ? `the speed finished jobs like it reached (last: ${e.measured_by})` : "the device probe's measured speed"}`;
   return {
     object: 'job.metadata',
     details: `${e.n_examples} examples, ${e.data_tokens} tokens; ${e.training_steps} steps of batch ${e.batch_size}; ${speed}.`,

@@ -10,6 +10,8 @@ import type { ModelCatalog, TrainableModel } from '../../models/model-catalog.ts
 import { fineTunedModelName } from '../../models/model-names.ts';
 import { mistralModelName } from '../../models/mistral-model-names.ts';
 import { releaseLease, renewLease } from '../../queue/leases.ts';
+import type { JobPlanner } from '../../planning/job-planner.ts';
+import { killedWorkerHint } from '../../planning/memory-plan.ts';
 import { TrainerLauncher } from './trainer-launcher.ts';
 import { trainProcesses } from './train-processes.ts';
 import { trainerSpec } from './trainer-spec.ts';
@@ -32,6 +34,8 @@ export interface ExecutorDeps extends ProgressDeps {
   store: Store;
   service: JobsService;
   catalog: ModelCatalog;
+  /** Learns the device's speed from each succeeded job. */
+  planner: JobPlanner;
 }
 
 /** A job being trained by a local trainer subprocess. */
@@ -125,7 +129,7 @@ export class LocalExecutor {
         for (const message of results.checkpointMessages) await this.deps.events.add({ jobId: job.id, message, data: {} }, clock.nowMs());
         await this.deps.events.add({ jobId: job.id, message: `New fine-tuned model created: ${results.modelId}`, data: {} }, clock.nowMs());
         const timings = { ...job.stats.timings, finished: clock.nowMs() };
-        await service.moveTo(job, ['running', 'pausing', 'cancelling'], 'succeeded', {
+        const finished = await service.moveTo(job, ['running', 'pausing', 'cancelling'], 'succeeded', {
           fine_tuned_model: results.modelId,
           result_files: JSON.stringify([results.resultFileId]),
           trained_tokens: outcome.trainedTokens,
@@ -134,6 +138,7 @@ export class LocalExecutor {
           control: null,
           stats: JSON.stringify({ ...job.stats, timings }),
         }, 'The job has successfully completed');
+        await this.deps.planner.learnFrom(finished, model.path).catch(() => {}); // an estimate's refinement never fails a job
       } else if (outcome?.kind === 'paused' && shuttingDown()) {
         await service.moveTo(job, ['running', 'pausing'], 'queued', { queued_at: clock.nowMs(), control: null }, `The server is shutting down; the job will resume from step ${outcome.step}`, 'warn');
       } else if (outcome?.kind === 'paused') {
@@ -144,7 +149,8 @@ export class LocalExecutor {
         await this.fail(job, outcome.code, outcome.message);
       } else if (!shuttingDown()) {
         const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-        await this.fail(job, 'worker_crashed', `The training worker stopped unexpectedly (${how}). Last output:\n${exit.stderrTail}`);
+        const hint = exit.signal === 'SIGKILL' ? killedWorkerHint(job.stats.plan) : '';
+        await this.fail(job, 'worker_crashed', `The training worker stopped unexpectedly (${how}).${hint} Last output:\n${exit.stderrTail}`);
       }
       // A worker killed during shutdown leaves the job running; the next start resumes it from its last checkpoint.
     } catch (err) {

@@ -3,11 +3,13 @@ import type { Job } from '../../jobs/job.ts';
 import { trainingInputs } from '../../jobs/mistral-validation.ts';
 import type { TrainableModel } from '../../models/model-catalog.ts';
 import { wandbIntegrations } from '../../jobs/wandb-integration.ts';
+import { DEFAULT_LORA } from '../../planning/job-planner.ts';
 import type { TrainerSpec } from '../trainer-protocol.ts';
 
 /** The spec.json a job's trainer runs from: resolved hyperparameters, file paths, task and integrations. */
 export async function trainerSpec(job: Job, model: TrainableModel, runDir: string, files: FilesService): Promise<TrainerSpec> {
   const r = job.resolvedHyperparameters!;
+  const plan = job.stats.plan; // absent on jobs validated before memory planning
   const filePath = async (id: string) => files.blobPath(await files.get(job.orgId, id));
   return {
     job_id: job.id,
@@ -20,9 +22,9 @@ export async function trainerSpec(job: Job, model: TrainableModel, runDir: strin
     training_steps: r.training_steps,
     batch_size: r.batch_size,
     batch_tokens: null,
-    micro_batch_tokens: null,
+    micro_batch_tokens: plan?.micro_batch_tokens ?? null,
     packing: true,
-    gradient_checkpointing: false,
+    gradient_checkpointing: plan?.gradient_checkpointing ?? false,
     learning_rate_multiplier: r.learning_rate_multiplier,
     learning_rate: r.learning_rate,
     warmup_fraction: r.warmup_fraction,
@@ -30,8 +32,8 @@ export async function trainerSpec(job: Job, model: TrainableModel, runDir: strin
     weight_decay: r.weight_decay,
     seed: job.seed,
     max_seq_len: r.seq_len,
-    training_mode: 'auto',
-    lora: { r: 8, alpha: 16, dropout: 0.05, target_modules: 'all-linear' },
+    training_mode: plan?.training_mode ?? 'auto',
+    lora: { ...DEFAULT_LORA },
     eval_every: 0,
     keep_checkpoints: 3,
     resume: true,
