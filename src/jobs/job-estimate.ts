@@ -53,7 +53,8 @@ export class JobEstimator {
     const r = resolveHyperparameters(input.hyperparameters, { nExamples, defaultSeqLen: this.opts.defaultSeqLen });
     const stepsPerEpoch = Math.max(1, Math.ceil(nExamples / r.batch_size));
     const steps = r.training_steps ?? Math.ceil(stepsPerEpoch * r.n_epochs);
-    const perStep = Math.round(r.batch_size * Math.min(tokensPerExample, r.seq_len));
+    // What a step really trains on: an epoch's tokens over its steps (the last batch of an epoch may be short).
+    const perStep = Math.round((nExamples * Math.min(tokensPerExample, r.seq_len)) / stepsPerEpoch);
     const trainTokens = steps * perStep;
     const measured = await this.search.lastMeasured(input.orgId, input.model, input.jobType);
     return {

@@ -20,3 +20,33 @@ export function sentimentRows(n: number, seed: number) {
 }
 
 export const sentimentJsonl = (n: number, seed: number) => toJsonl(sentimentRows(n, seed));
+
+// A learnable multi-label task: `topics` (multi_class) holds every topic whose
+// keyword appears in the sentence (none, one or several); `mood` (single_class)
+// is decided by the opening word. Words are drawn by a small LCG, so a seed fixes the set.
+const TOPIC_WORDS: Record<string, string[]> = {
+  animals: ['cat', 'dog', 'horse', 'bird'],
+  colours: ['red', 'blue', 'green', 'yellow'],
+  food: ['bread', 'apple', 'cheese', 'rice'],
+  weather: ['rain', 'snow', 'wind', 'fog'],
+};
+const FILLER = ['the', 'a', 'with', 'and', 'near', 'today', 'some', 'very', 'then', 'we', 'saw'];
+export const TOPICS = Object.keys(TOPIC_WORDS);
+
+export function topicRows(n: number, seed: number) {
+  let s = seed;
+  const next = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]!;
+  return Array.from({ length: n }, () => {
+    const topics = TOPICS.filter(() => next() < 0.4);
+    const words = [...topics.map((t) => pick(TOPIC_WORDS[t]!)), ...Array.from({ length: 2 + Math.floor(next() * 3) }, () => pick(FILLER))];
+    for (let i = words.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [words[i], words[j]] = [words[j]!, words[i]!];
+    }
+    const happy = next() < 0.5;
+    return { text: `${happy ? 'yay' : 'ugh'} ${words.join(' ')}`, labels: { topics, mood: happy ? 'happy' : 'unhappy' } };
+  });
+}
+
+export const topicJsonl = (n: number, seed: number) => toJsonl(topicRows(n, seed));
