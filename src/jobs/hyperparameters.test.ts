@@ -8,6 +8,9 @@ test('auto epochs: small sets see at least 1000 examples, huge ones about 25k', 
   assert.equal(autoEpochs(2), 50); // capped at 50
   assert.equal(autoEpochs(200), 5);
   assert.equal(autoEpochs(334), 3);
+  assert.equal(autoEpochs(400, 'classifier'), 10); // one label per target, not every token: 4000 seen
+  assert.equal(autoEpochs(1334, 'classifier'), 3);
+  assert.equal(autoEpochs(20000, 'classifier'), 1);
   assert.equal(autoEpochs(500), 3);
   assert.equal(autoEpochs(20000), 1); // floor(25000/20000)
   for (const n of [10, 24, 50, 100, 199, 200, 1000, 8333, 8334, 100_000]) {
@@ -26,7 +29,7 @@ test('auto batch size grows with the data', () => {
 test('explicit values win and training_steps sets fractional epochs', () => {
   const r = resolveHyperparameters(
     { n_epochs: 'auto', batch_size: 4, learning_rate_multiplier: 'auto', training_steps: 9 },
-    { nExamples: 24, defaultSeqLen: 512 },
+    { nExamples: 24, defaultSeqLen: 512, jobType: 'completion' as const },
   );
   assert.equal(r.batch_size, 4);
   assert.equal(r.learning_rate_multiplier, 2);
@@ -34,14 +37,14 @@ test('explicit values win and training_steps sets fractional epochs', () => {
   assert.equal(stepsFor(r, 24), 9);
   const plain = resolveHyperparameters(
     { n_epochs: 3, batch_size: 'auto', learning_rate_multiplier: 0.5 },
-    { nExamples: 24, defaultSeqLen: 512 },
+    { nExamples: 24, defaultSeqLen: 512, jobType: 'completion' as const },
   );
   assert.deepEqual([plain.n_epochs, plain.batch_size, plain.learning_rate_multiplier], [3, 1, 0.5]);
   assert.equal(stepsFor(plain, 24), 72);
 });
 
 test('warm-up: 10% of the steps unless the request sets it (Mistral always does)', () => {
-  const ctx = { nExamples: 24, defaultSeqLen: 512 };
+  const ctx = { nExamples: 24, defaultSeqLen: 512, jobType: 'completion' as const };
   assert.equal(resolveHyperparameters({ n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' }, ctx).warmup_fraction, 0.1);
   assert.equal(resolveHyperparameters({ n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto', warmup_fraction: 0 }, ctx).warmup_fraction, 0);
 });

@@ -9,7 +9,11 @@ import type { RequestedHyperparameters, ResolvedHyperparameters } from './job.ts
 //   limit). OpenAI's own floor of 100 examples gives a 24-example set 4 passes
 //   (96 optimizer steps), after which the demo model answered nothing it was
 //   taught; 600 left its longest answer wrong, 1000 learned every one with a
-//   margin. Learning a fact takes many updates whatever the set's size.
+//   margin. Learning a fact takes many updates whatever the set's size. A
+//   classifier example teaches one label per target where a completion example
+//   teaches every answer token, so classifier jobs need four times the
+//   examples: a 400-example multi-label set reached 0.63 held-out exact-set
+//   accuracy after 3 passes and 0.8+ after 8-10.
 // - batch_size: 1 for small sets, then the power of two at or below n/64 (at most 32),
 //   so an epoch is at least 64 optimizer steps.
 // - learning_rate_multiplier: the square-root scaling rule for Adam on the batch
@@ -18,14 +22,17 @@ import type { RequestedHyperparameters, ResolvedHyperparameters } from './job.ts
 //   updates from a cold optimizer state do not overshoot.
 
 const TARGET_EPOCHS = 3;
-export const MIN_EXAMPLES_SEEN = 1000;
+export const MIN_EXAMPLES_SEEN = { completion: 1000, classifier: 4000 };
 const MAX_EXAMPLES_SEEN = 25_000;
 const MAX_AUTO_EPOCHS = 50;
 export const AUTO_WARMUP_FRACTION = 0.1;
 
-export function autoEpochs(nExamples: number): number {
+export type JobKind = keyof typeof MIN_EXAMPLES_SEEN;
+
+export function autoEpochs(nExamples: number, kind: JobKind = 'completion'): number {
   const n = Math.max(1, nExamples);
-  if (n * TARGET_EPOCHS < MIN_EXAMPLES_SEEN) return Math.min(MAX_AUTO_EPOCHS, Math.ceil(MIN_EXAMPLES_SEEN / n));
+  const least = MIN_EXAMPLES_SEEN[kind];
+  if (n * TARGET_EPOCHS < least) return Math.min(MAX_AUTO_EPOCHS, Math.ceil(least / n));
   if (n * TARGET_EPOCHS > MAX_EXAMPLES_SEEN) return Math.max(1, Math.floor(MAX_EXAMPLES_SEEN / n));
   return TARGET_EPOCHS;
 }
@@ -39,6 +46,7 @@ export const autoLearningRateMultiplier = (batchSize: number): number => Math.ro
 
 export interface ResolveContext {
   nExamples: number;
+  jobType: JobKind;
   defaultSeqLen: number;
 }
 
@@ -51,7 +59,7 @@ export function resolveHyperparameters(req: RequestedHyperparameters, ctx: Resol
   const nEpochs = trainingSteps
     ? Math.round((trainingSteps / stepsPerEpoch) * 1000) / 1000
     : req.n_epochs === 'auto'
-      ? autoEpochs(ctx.nExamples)
+      ? autoEpochs(ctx.nExamples, ctx.jobType)
       : req.n_epochs;
   return {
     n_epochs: nEpochs,

@@ -18,7 +18,7 @@ test('a job without steps or epochs on 400 examples trains at batch size 4, and 
   const client = mistralClient(t);
   const file = await uploadMistral(client, toJsonl(demoExamples(400)));
   const created = await createJob(client, { model: 'selftune-tiny', trainingFiles: [{ fileId: file.id, weight: 1 }], hyperparameters: {} });
-  const validated = await waitMistral(client, created.id, (j) => j.status === 'VALIDATED' || isOver(j), 60_000);
+  const validated = await waitMistral(client, created.id, (j) => j.status === 'VALIDATED' || isOver(j), 300_000);
   assert.equal(validated.status, 'VALIDATED', JSON.stringify(validated.events));
   const meta = validated.metadata!;
   // 400 examples: batch 4 (the power of two below 400/64), 100 steps an epoch, 3 epochs.
