@@ -23,7 +23,7 @@ export const sentimentJsonl = (n: number, seed: number) => toJsonl(sentimentRows
 
 // A learnable multi-label task: `topics` (multi_class) holds every topic whose
 // keyword appears in the sentence (none, one or several); `mood` (single_class)
-// is decided by the opening word. Words are drawn by a small LCG, so a seed fixes the set.
+// is decided by the opening word. Words are drawn by a seeded PRNG, so a seed fixes the set.
 const TOPIC_WORDS: Record<string, string[]> = {
   animals: ['cat', 'horse'],
   colours: ['red', 'yellow'],
@@ -33,9 +33,19 @@ const TOPIC_WORDS: Record<string, string[]> = {
 const FILLER = ['the', 'a', 'with', 'and', 'near', 'today', 'some', 'very', 'then', 'we', 'saw'];
 export const TOPICS = Object.keys(TOPIC_WORDS);
 
+/** mulberry32: 32-bit integer arithmetic throughout, so every seed gives a long, distinct stream. */
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export function topicRows(n: number, seed: number) {
-  let s = seed;
-  const next = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const next = mulberry32(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]!;
   return Array.from({ length: n }, () => {
     const topics = TOPICS.filter(() => next() < 0.4);
