@@ -1,8 +1,8 @@
 import type { RequestedHyperparameters, ResolvedHyperparameters } from './job.ts';
 
 // How "auto" hyperparameters (and Mistral's unspecified length) become numbers.
-// OpenAI does not publish its rule; these follow what it documents, with one
-// change measured on selftune's demo model (bench/RESULTS.md, "Auto hyperparameters"):
+// OpenAI does not publish its rule; these follow what it documents, with changes
+// measured on selftune-tiny (bench/RESULTS.md, "Auto hyperparameters"):
 // - n_epochs: 3, fewer for huge sets so that about 25k examples are seen (the
 //   cookbook's rule). Small sets get more passes so that at least
 //   MIN_EXAMPLES_SEEN examples are trained on (at most 50 passes, the API's
