@@ -12,8 +12,8 @@ import type { RequestedHyperparameters, ResolvedHyperparameters } from './job.ts
 //   margin. Learning a fact takes many updates whatever the set's size. A
 //   classifier example teaches one label per target where a completion example
 //   teaches every answer token, so classifier jobs need four times the
-//   examples: a 400-example multi-label set reached 0.315 held-out exact-set
-//   accuracy after 3 passes and 0.93 after 10.
+//   examples: 400-example multi-label sets reached 0.30-0.90 held-out exact-set
+//   accuracy after 3 passes and 0.755-0.99 after 10.
 // - batch_size: 1 for small sets, then the power of two at or below n/64 (at most 32),
 //   so an epoch is at least 64 optimizer steps.
 // - learning_rate_multiplier: the square-root scaling rule for Adam on the batch

@@ -81,7 +81,7 @@ test('targets come from the data when none are given; a share of invalid samples
   assert.deepEqual([skipped.skipped_samples, skipped.lines], [2, [31, 32]]);
 });
 
-test('a multi-label target learns as well as a single-label one: held-out exact sets >= 0.8 after a default-length job', async () => {
+test('a multi-label target learns as well as a single-label one: held-out exact sets >= 0.95 after a default-length job', async () => {
   const client = mistralClient(t);
   const training = await uploadMistral(client, topicJsonl(400, 1), 'topics.jsonl');
   const created = await createJob(client, {
@@ -108,6 +108,7 @@ test('a multi-label target learns as well as a single-label one: held-out exact 
   const exact = res.results.filter((r, i) => predicted(r.topics!.scores) === [...heldOut[i]!.labels.topics].sort().join(',')).length / heldOut.length;
   const top = (scores: Record<string, number>) => Object.entries(scores).sort((a, b) => b[1] - a[1])[0]![0];
   const mood = res.results.filter((r, i) => top(r.mood!.scores) === heldOut[i]!.labels.mood).length / heldOut.length;
-  assert.ok(exact >= 0.8, `held-out exact-set accuracy of the multi-label target ${exact}`);
+  // 3 passes (the old default) reached 0.90 on this set, 10 passes 0.99 (bench/RESULTS.md).
+  assert.ok(exact >= 0.95, `held-out exact-set accuracy of the multi-label target ${exact}`);
   assert.ok(mood >= 0.95, `held-out accuracy of the single-label target ${mood}`);
 });
