@@ -2,11 +2,21 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { autoBatchSize, autoEpochs, resolveHyperparameters, stepsFor } from './hyperparameters.ts';
 
-test('auto epochs follow the documented rule', () => {
-  assert.equal(autoEpochs(24), 4); // 24×3 < 100 → floor(100/24)
-  assert.equal(autoEpochs(2), 25); // capped at 25
+test('auto epochs: small sets see at least 1000 examples, huge ones about 25k', () => {
+  assert.equal(autoEpochs(24), 42); // 24×3 < 1000 → ceil(1000/24)
+  assert.equal(autoEpochs(100), 10);
+  assert.equal(autoEpochs(2), 50); // capped at 50
+  assert.equal(autoEpochs(200), 5);
+  assert.equal(autoEpochs(334), 3);
+  assert.equal(autoEpochs(400, 'classifier'), 10); // one label per target, not every token: 4000 seen
+  assert.equal(autoEpochs(1334, 'classifier'), 3);
+  assert.equal(autoEpochs(20000, 'classifier'), 1);
   assert.equal(autoEpochs(500), 3);
   assert.equal(autoEpochs(20000), 1); // floor(25000/20000)
+  for (const n of [10, 24, 50, 100, 199, 200, 1000, 8333, 8334, 100_000]) {
+    const seen = n * autoEpochs(n);
+    assert.ok(seen >= Math.min(1000, n * 50) && seen <= Math.max(n * 3, 1000 + n, 25_000) && (n * 3 <= 25_000 || seen <= Math.max(n, 25_000)), `${n} examples → ${seen} seen`);
+  }
 });
 
 test('auto batch size grows with the data', () => {
@@ -19,7 +29,7 @@ test('auto batch size grows with the data', () => {
 test('explicit values win and training_steps sets fractional epochs', () => {
   const r = resolveHyperparameters(
     { n_epochs: 'auto', batch_size: 4, learning_rate_multiplier: 'auto', training_steps: 9 },
-    { nExamples: 24, defaultSeqLen: 512 },
+    { nExamples: 24, defaultSeqLen: 512, jobType: 'completion' as const },
   );
   assert.equal(r.batch_size, 4);
   assert.equal(r.learning_rate_multiplier, 2);
@@ -27,8 +37,14 @@ test('explicit values win and training_steps sets fractional epochs', () => {
   assert.equal(stepsFor(r, 24), 9);
   const plain = resolveHyperparameters(
     { n_epochs: 3, batch_size: 'auto', learning_rate_multiplier: 0.5 },
-    { nExamples: 24, defaultSeqLen: 512 },
+    { nExamples: 24, defaultSeqLen: 512, jobType: 'completion' as const },
   );
   assert.deepEqual([plain.n_epochs, plain.batch_size, plain.learning_rate_multiplier], [3, 1, 0.5]);
   assert.equal(stepsFor(plain, 24), 72);
+});
+
+test('warm-up: 10% of the steps unless the request sets it (Mistral always does)', () => {
+  const ctx = { nExamples: 24, defaultSeqLen: 512, jobType: 'completion' as const };
+  assert.equal(resolveHyperparameters({ n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' }, ctx).warmup_fraction, 0.1);
+  assert.equal(resolveHyperparameters({ n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto', warmup_fraction: 0 }, ctx).warmup_fraction, 0);
 });

@@ -58,11 +58,12 @@ export class JobEstimator {
     // An epoch draws nExamples examples, shared between files by weight (batches.py).
     const totalWeight = input.files.reduce((w, f) => w + (counted.files[input.files.indexOf(f)]!.examples ? f.weight : 0), 0);
     const tokensPerExample = counted.files.reduce((t, f, i) => (f.examples ? t + (input.files[i]!.weight / totalWeight) * (f.tokens / f.examples) : t), 0);
-    const r = resolveHyperparameters(input.hyperparameters, { nExamples, defaultSeqLen: this.opts.defaultSeqLen });
+    const r = resolveHyperparameters(input.hyperparameters, { nExamples, jobType: input.jobType, defaultSeqLen: this.opts.defaultSeqLen });
     const stepsPerEpoch = Math.max(1, Math.ceil(nExamples / r.batch_size));
     const steps = r.training_steps ?? Math.ceil(stepsPerEpoch * r.n_epochs);
     const exampleTokens = Math.min(tokensPerExample, r.seq_len);
-    const perStep = Math.round(r.batch_size * exampleTokens);
+    // What a step really trains on: an epoch's tokens over its steps (the last batch of an epoch may be short).
+    const perStep = Math.round((nExamples * exampleTokens) / stepsPerEpoch);
     const trainTokens = steps * perStep;
     const planned = input.plan
       ? { plan: input.plan, facts: await readModelFacts(input.modelPath) }

@@ -30,7 +30,7 @@ export class JobPlanner {
 
   async plan(input: PlanInput): Promise<{ plan: TrainingPlan; facts: ModelFacts } | { error: JobError }> {
     const facts = await readModelFacts(input.modelPath);
-    const r = resolveHyperparameters(input.hyperparameters, { nExamples: input.nExamples, defaultSeqLen: this.opts.defaultSeqLen });
+    const r = resolveHyperparameters(input.hyperparameters, { nExamples: input.nExamples, jobType: input.task, defaultSeqLen: this.opts.defaultSeqLen });
     const planned = planTraining({
       facts,
       device: await this.profiles.memory(),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { sentimentJsonl, sentimentRows } from './classifier-data.ts';
+import { sentimentJsonl, sentimentRows, TOPICS, topicJsonl, topicRows } from './classifier-data.ts';
 import { createJob, isOver, mistralClient, uploadMistral, waitMistral } from './mistral-helpers.ts';
 
 // A two-target classifier job trained on selftune-tiny, then used through
@@ -79,4 +79,36 @@ test('targets come from the data when none are given; a share of invalid samples
   ]);
   const skipped = lenient.events!.find((e) => e.name === 'samples-skipped')!.data as { skipped_samples: number; lines: number[] };
   assert.deepEqual([skipped.skipped_samples, skipped.lines], [2, [31, 32]]);
+});
+
+test('a multi-label target learns as well as a single-label one: held-out exact sets >= 0.95 after a default-length job', async () => {
+  const client = mistralClient(t);
+  const training = await uploadMistral(client, topicJsonl(400, 1), 'topics.jsonl');
+  const created = await createJob(client, {
+    model: 'selftune-tiny',
+    jobType: 'classifier',
+    autoStart: true,
+    trainingFiles: [{ fileId: training.id, weight: 1 }],
+    classifierTargets: [
+      { name: 'topics', labels: TOPICS, lossFunction: 'multi_class' },
+      { name: 'mood', labels: ['happy', 'unhappy'], lossFunction: 'single_class' },
+    ],
+    // No steps or epochs: selftune's default length. The rate suits the tiny model (the SDK's default is for 7B LoRA).
+    hyperparameters: { learningRate: 1e-3 },
+  });
+  const done = await waitMistral(client, created.id, isOver, 900_000);
+  assert.equal(done.status, 'SUCCESS', JSON.stringify(done.events));
+  assert.equal(done.hyperparameters.epochs, 10); // 400 examples, at least 4000 seen by a classifier
+  const trained = new Set(topicRows(400, 1).map((r) => r.text));
+  const heldOut = topicRows(220, 9).filter((r) => !trained.has(r.text)).slice(0, 200);
+  assert.equal(heldOut.length, 200);
+  const res = await client.classifiers.classify({ model: done.fineTunedModel!, inputs: heldOut.map((r) => r.text) });
+  // Exact set: every label on the right side of 0.5, the threshold a sigmoid score means.
+  const predicted = (scores: Record<string, number>) => Object.keys(scores).filter((l) => scores[l]! > 0.5).sort().join(',');
+  const exact = res.results.filter((r, i) => predicted(r.topics!.scores) === [...heldOut[i]!.labels.topics].sort().join(',')).length / heldOut.length;
+  const top = (scores: Record<string, number>) => Object.entries(scores).sort((a, b) => b[1] - a[1])[0]![0];
+  const mood = res.results.filter((r, i) => top(r.mood!.scores) === heldOut[i]!.labels.mood).length / heldOut.length;
+  // 3 passes (the old default) reached 0.90 on this set, 10 passes 0.99 (bench/RESULTS.md).
+  assert.ok(exact >= 0.95, `held-out exact-set accuracy of the multi-label target ${exact}`);
+  assert.ok(mood >= 0.95, `held-out accuracy of the single-label target ${mood}`);
 });

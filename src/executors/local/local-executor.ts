@@ -164,7 +164,7 @@ export class LocalExecutor {
   private async begin(job: Job, model: TrainableModel): Promise<Job> {
     const { clock } = this.deps;
     const now = clock.nowMs();
-    const resolved = resolveHyperparameters(job.hyperparameters, { nExamples: job.stats.n_train_examples ?? 0, defaultSeqLen: this.opts.maxSeqLen });
+    const resolved = resolveHyperparameters(job.hyperparameters, { nExamples: job.stats.n_train_examples ?? 0, jobType: job.jobType, defaultSeqLen: this.opts.maxSeqLen });
     const plannedModel = job.stats.planned_model ?? (job.createdVia === 'mistral' ? mistralModelName(job, model.root) : fineTunedModelName(model.root, job.orgId, job.suffix));
     const firstStart = job.startedAt === null;
     const timings = { ...job.stats.timings, [firstStart ? 'claimed' : `reclaimed_${job.recoveries}`]: now };
