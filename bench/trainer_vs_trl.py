@@ -292,29 +292,26 @@ def spec_steps(work, mode, packing, n=8):
         protocol.set_sink(None)
 
 
-def compile_probe(work, steps=12):
+def compile_probe(work):
     """Seconds per packed training step (forward + backward + AdamW), eager vs torch.compile(dynamic=True),
     on selftune-tiny and on the 25M model, over the benchmark's batches; and the compile (first-step) time."""
     import torch
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from selftune_trainer import protocol
     from selftune_trainer.batches import Batcher, Layout
+    from selftune_trainer.data import load_file
     from selftune_trainer.device import Device
     from selftune_trainer.packing import use_packed_attention
     from selftune_trainer.steps import make_optimizer, train_step
     from selftune_trainer.tiny_model import make_tiny_model
-    from selftune_trainer import protocol
 
     device = Device()
     protocol.set_sink(lambda e: None)
     tiny = make_tiny_model(os.path.join(work, "tiny"))
     protocol.set_sink(None)
     results = {}
-    for name, path in (("selftune-tiny", tiny), ("llama-25m", os.path.join(work, "model"))):
-        from transformers import AutoTokenizer
-
-        from selftune_trainer.data import load_file
-
+    for name, path, steps in (("selftune-tiny", tiny, 12), ("llama-25m", os.path.join(work, "model"), 6)):
         tokenizer = AutoTokenizer.from_pretrained(path)
         examples = load_file(os.path.join(work, "train.jsonl"), tokenizer, MAX_TOKENS, "x").examples
         batcher = Batcher([examples], [1.0], BATCH, SEED)
@@ -330,8 +327,10 @@ def compile_probe(work, steps=12):
                 train_step(runner, optimizer, scheduler, batcher.batch(k), Layout(0, True, None, BATCH, None), device)
                 times.append(time.time() - t)
             steady = sorted(times[2:])[: len(times[2:]) // 2 + 1]  # the faster half: damps noise from other processes
-            results[f"{name} {'compiled' if compiled else 'eager'}"] = {
-                "first_step_seconds": round(times[0], 2), "steady_step_seconds": round(sum(steady) / len(steady), 4)}
+            key = f"{name} {'compiled' if compiled else 'eager'}"
+            results[key] = {"first_step_seconds": round(times[0], 2), "steady_step_seconds": round(sum(steady) / len(steady), 4),
+                            "step_seconds": [round(t, 3) for t in times]}
+            print(key, json.dumps(results[key]), file=sys.stderr, flush=True)
     return results
 
 
@@ -352,7 +351,10 @@ def main():
     args = parser.parse_args()
 
     if args.one:
-        print(json.dumps(one_run(args.one, args.mode, args.work, args.epochs, args.steps)))
+        result = one_run(args.one, args.mode, args.work, args.epochs, args.steps)
+        with open(os.path.join(args.work, "runs.jsonl"), "a") as f:  # survives an interrupted driver
+            f.write(json.dumps({"config": args.one, "mode": args.mode, **result}) + "\n")
+        print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory() as work:
         parameters = make_workload(work)
