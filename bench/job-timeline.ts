@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import OpenAI from 'openai';
 import { openStore } from '../src/db/backend.ts';
 import { dataPaths } from '../src/config/paths.ts';
-import { jobFromRow } from '../src/jobs/job.ts';
+import { jobFromRow } from '../src/jobs/job.codec.ts';
 import { parseRecordId } from '../src/ids/ids.ts';
 import { uploadDemo, waitForJob, isFinished } from '../test/helpers/jobs.ts';
 import { freePort, spawnServer, tempDir, waitForHealth } from '../test/helpers/server.ts';

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { type Job, jobFromRow } from './job.ts';
+import type { Job } from './job.ts';
+import { jobFromRow } from './job.codec.ts';
 import { wandbIntegrations } from './wandb-integration.ts';
 
 /** Mistral's job list filters, over every job of the organization whichever dialect created it. */

@@ -58,22 +58,15 @@ export class JobValidator {
     const extras = !error && this.mistral ? await this.mistral.finish(job, filtered, plan) : {};
     error ??= extras.error ?? null;
     const timings = { ...job.stats.timings, validation_started: started, validation_finished: this.clock.nowMs() };
-    const stats = JSON.stringify({ ...job.stats, n_train_examples: nTrain, n_valid_examples: nValid, filtered_files: filtered, estimate: extras.estimate, plan, timings });
-    const options = extras.options ? { options: JSON.stringify(extras.options) } : {};
+    const stats = { ...job.stats, n_train_examples: nTrain, n_valid_examples: nValid, filtered_files: filtered, estimate: extras.estimate, plan, timings };
+    const options = extras.options ? { options: extras.options } : {};
     if (error) {
-      return this.service.moveTo(
-        job,
-        ['validating'],
-        'failed_validation',
-        { error: JSON.stringify(error), stats, finished_at: this.clock.nowMs() },
-        error.message,
-        'error',
-      );
+      return this.service.moveTo(job, 'failed_validation', { error, stats, finishedAt: this.clock.nowMs() }, error.message, { from: ['validating'], level: 'error' });
     }
     if (!job.autoStart) {
-      return this.service.moveTo(job, ['validating'], 'validated', { stats, ...options }, 'Files validated; the job waits for a start request');
+      return this.service.moveTo(job, 'validated', { stats, ...options }, 'Files validated; the job waits for a start request', { from: ['validating'] });
     }
-    return this.service.moveTo(job, ['validating'], 'queued', { stats, ...options, queued_at: this.clock.nowMs() }, 'Files validated, moving job to queued state');
+    return this.service.moveTo(job, 'queued', { stats, ...options, queuedAt: this.clock.nowMs() }, 'Files validated, moving job to queued state', { from: ['validating'] });
   }
 
   /** The memory plan: how the job trains to fit the device, or why it cannot. */

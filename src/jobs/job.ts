@@ -1,4 +1,3 @@
-import type { JobRow } from '../db/schema.ts';
 import type { JobStatus } from './job-status.ts';
 
 export type Auto = 'auto';
@@ -101,42 +100,32 @@ export interface Job {
   finishedAt: number | null;
 }
 
-const parse = <T>(text: string | null, fallback: T): T => (text == null ? fallback : (JSON.parse(text) as T));
-
-export function jobFromRow(row: JobRow): Job {
-  return {
-    id: row.id,
-    orgId: row.org_id,
-    createdVia: row.created_via as Job['createdVia'],
-    createdBy: row.created_by,
-    jobType: row.job_type as Job['jobType'],
-    status: row.status as JobStatus,
-    model: row.model,
-    trainingFiles: parse(row.training_files, []),
-    validationFiles: parse(row.validation_files, []),
-    methodType: row.method_type as Job['methodType'],
-    hyperparameters: parse(row.hyperparameters, { n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' }),
-    resolvedHyperparameters: parse(row.resolved_hyperparameters, null),
-    suffix: row.suffix,
-    seed: Number(row.seed),
-    metadata: parse(row.metadata, null),
-    integrations: parse(row.integrations, []),
-    autoStart: row.auto_start === 1,
-    options: parse(row.options, {}),
-    fineTunedModel: row.fine_tuned_model,
-    resultFiles: parse(row.result_files, []),
-    trainedTokens: row.trained_tokens == null ? null : Number(row.trained_tokens),
-    error: parse(row.error, null),
-    stats: parse(row.stats, {}),
-    totalSteps: row.total_steps,
-    currentStep: row.current_step,
-    estimatedFinish: row.estimated_finish == null ? null : Number(row.estimated_finish),
-    control: row.control as Job['control'],
-    recoveries: row.recoveries,
-    createdAt: Number(row.created_at),
-    modifiedAt: Number(row.modified_at),
-    queuedAt: row.queued_at == null ? null : Number(row.queued_at),
-    startedAt: row.started_at == null ? null : Number(row.started_at),
-    finishedAt: row.finished_at == null ? null : Number(row.finished_at),
-  };
-}
+/**
+ * What a status change or a progress report may set on a job, in the job's own
+ * typed fields. The repository encodes them (jobs/job.codec.ts); nothing else
+ * writes the stored columns. `lockedBy`/`leaseExpiresAt` belong to the queue's
+ * lease and are cleared together with a status change when a lost worker's job
+ * is taken back.
+ */
+export type JobChanges = Partial<
+  Pick<
+    Job,
+    | 'status'
+    | 'resolvedHyperparameters'
+    | 'options'
+    | 'integrations'
+    | 'fineTunedModel'
+    | 'resultFiles'
+    | 'trainedTokens'
+    | 'error'
+    | 'stats'
+    | 'totalSteps'
+    | 'currentStep'
+    | 'estimatedFinish'
+    | 'control'
+    | 'recoveries'
+    | 'queuedAt'
+    | 'startedAt'
+    | 'finishedAt'
+  >
+> & { lockedBy?: null; leaseExpiresAt?: null };

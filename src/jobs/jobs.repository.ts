@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { Database, JobRow, JobUpdate, NewJobRow } from '../db/schema.ts';
-import { type Job, jobFromRow } from './job.ts';
+import type { Database, JobRow } from '../db/schema.ts';
+import type { Job, JobChanges } from './job.ts';
+import { jobChangesToRow, jobFromRow, newJobRow } from './job.codec.ts';
 
 export interface JobListQuery {
   orgId: string;
@@ -16,8 +17,8 @@ export interface JobListQuery {
 export class JobsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(row: NewJobRow): Promise<void> {
-    await this.db.insertInto('jobs').values(row).execute();
+  async insert(job: Job): Promise<void> {
+    await this.db.insertInto('jobs').values(newJobRow(job)).execute();
   }
 
   async find(orgId: string, id: string): Promise<Job | undefined> {
@@ -31,21 +32,21 @@ export class JobsRepository {
   }
 
   /** Applies `changes` (always bumping modified_at); returns the job as it now is. */
-  async update(id: string, changes: JobUpdate, nowMs: number): Promise<Job> {
+  async update(id: string, changes: Omit<JobChanges, 'status'>, nowMs: number): Promise<Job> {
     const row = await this.db
       .updateTable('jobs')
-      .set({ ...changes, modified_at: nowMs })
+      .set({ ...jobChangesToRow(changes), modified_at: nowMs })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
     return jobFromRow(row);
   }
 
-  /** Updates only if the job is still in one of `from`; undefined when it was not. */
-  async transition(id: string, from: readonly string[], changes: JobUpdate, nowMs: number): Promise<Job | undefined> {
+  /** Updates only if the job is still in one of `from`; undefined when it was not. Status changes go through JobsService.moveTo. */
+  async transition(id: string, from: readonly string[], changes: JobChanges, nowMs: number): Promise<Job | undefined> {
     const row = await this.db
       .updateTable('jobs')
-      .set({ ...changes, modified_at: nowMs })
+      .set({ ...jobChangesToRow(changes), modified_at: nowMs })
       .where('id', '=', id)
       .where('status', 'in', from)
       .returningAll()

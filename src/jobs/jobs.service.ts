@@ -1,13 +1,12 @@
-import type { JobUpdate } from '../db/schema.ts';
 import type { EventsRepository, NewEvent } from '../events/events.repository.ts';
 import { invalidRequest, notFound } from '../errors/app-error.ts';
 import type { FilesRepository } from '../files/files.repository.ts';
 import type { Clock } from '../ids/clock.ts';
 import { newUuid, toOpenAiId } from '../ids/ids.ts';
 import type { ModelCatalog } from '../models/model-catalog.ts';
-import type { Job, RequestedHyperparameters, TrainingFileRef } from './job.ts';
+import type { Job, JobChanges, RequestedHyperparameters, TrainingFileRef } from './job.ts';
 import type { JobSignals } from './job-signals.ts';
-import { isTerminal, type JobStatus } from './job-status.ts';
+import { canMove, isTerminal, type JobStatus, sourcesOf } from './job-status.ts';
 import type { JobListQuery, JobsRepository } from './jobs.repository.ts';
 
 /** A create request, whichever dialect it came through. */
@@ -30,6 +29,12 @@ export interface CreateJobCommand {
 }
 
 const MAX_SEED = 2147483647;
+
+export interface MoveOptions {
+  /** Narrows the statuses the job may be in (each must be allowed by JOB_TRANSITIONS). */
+  from?: readonly JobStatus[];
+  level?: NewEvent['level'];
+}
 
 export class JobsService {
   constructor(
@@ -58,40 +63,38 @@ export class JobsService {
     const id = newUuid();
     await this.jobs.insert({
       id,
-      org_id: cmd.orgId,
-      created_via: cmd.createdVia,
-      created_by: cmd.createdBy,
-      job_type: cmd.jobType,
+      orgId: cmd.orgId,
+      createdVia: cmd.createdVia,
+      createdBy: cmd.createdBy,
+      jobType: cmd.jobType,
       status: 'validating',
       model: cmd.model,
-      training_files: JSON.stringify(cmd.trainingFiles),
-      validation_files: JSON.stringify(cmd.validationFiles),
-      method_type: cmd.methodType,
-      hyperparameters: JSON.stringify(cmd.hyperparameters),
-      resolved_hyperparameters: null,
+      trainingFiles: cmd.trainingFiles,
+      validationFiles: cmd.validationFiles,
+      methodType: cmd.methodType,
+      hyperparameters: cmd.hyperparameters,
+      resolvedHyperparameters: null,
       suffix: cmd.suffix,
       seed: cmd.seed ?? Math.floor(Math.random() * MAX_SEED),
-      metadata: cmd.metadata ? JSON.stringify(cmd.metadata) : null,
-      integrations: JSON.stringify(cmd.integrations),
-      auto_start: cmd.autoStart ? 1 : 0,
-      options: JSON.stringify(cmd.options),
-      fine_tuned_model: null,
-      result_files: '[]',
-      trained_tokens: null,
+      metadata: cmd.metadata,
+      integrations: cmd.integrations,
+      autoStart: cmd.autoStart,
+      options: cmd.options,
+      fineTunedModel: null,
+      resultFiles: [],
+      trainedTokens: null,
       error: null,
-      stats: JSON.stringify({ timings: { created: now } }),
-      total_steps: null,
-      current_step: 0,
-      estimated_finish: null,
+      stats: { timings: { created: now } },
+      totalSteps: null,
+      currentStep: 0,
+      estimatedFinish: null,
       control: null,
-      locked_by: null,
-      lease_expires_at: null,
       recoveries: 0,
-      created_at: now,
-      modified_at: now,
-      queued_at: null,
-      started_at: null,
-      finished_at: null,
+      createdAt: now,
+      modifiedAt: now,
+      queuedAt: null,
+      startedAt: null,
+      finishedAt: null,
     });
     const openAiId = toOpenAiId('job', id);
     await this.event({ jobId: id, message: `Created fine-tuning job: ${openAiId}`, status: 'validating', data: {} });
@@ -141,12 +144,12 @@ export class JobsService {
     if (job.status === 'cancelling' || job.status === 'cancelled') return job;
     if (isTerminal(job.status)) throw this.wrongState(job, 'cancelled');
     if (job.status === 'running' || job.status === 'pausing') {
-      const updated = await this.moveTo(job, ['running', 'pausing'], 'cancelling', { control: 'cancel' }, 'Cancellation requested')
+      const updated = await this.moveTo(job, 'cancelling', { control: 'cancel' }, 'Cancellation requested', { from: ['running', 'pausing'] })
         .catch((err) => this.retryIfMoved(job, err, () => this.cancel(orgId, id)));
       this.signals.emit('control', job.id);
       return updated;
     }
-    return this.moveTo(job, [job.status], 'cancelled', { finished_at: this.clock.nowMs(), control: null }, 'Fine-tuning job cancelled')
+    return this.moveTo(job, 'cancelled', { finishedAt: this.clock.nowMs(), control: null }, 'Fine-tuning job cancelled', { from: [job.status] })
       .catch((err) => this.retryIfMoved(job, err, () => this.cancel(orgId, id)));
   }
 
@@ -154,13 +157,13 @@ export class JobsService {
     const job = await this.get(orgId, id);
     if (job.status === 'pausing' || job.status === 'paused') return job;
     if (job.status === 'running') {
-      const updated = await this.moveTo(job, ['running'], 'pausing', { control: 'pause' }, 'Pause requested; saving a checkpoint')
+      const updated = await this.moveTo(job, 'pausing', { control: 'pause' }, 'Pause requested; saving a checkpoint', { from: ['running'] })
         .catch((err) => this.retryIfMoved(job, err, () => this.pause(orgId, id)));
       this.signals.emit('control', job.id);
       return updated;
     }
     if (job.status === 'queued') {
-      return this.moveTo(job, ['queued'], 'paused', {}, 'Fine-tuning job paused before it started')
+      return this.moveTo(job, 'paused', {}, 'Fine-tuning job paused before it started', { from: ['queued'] })
         .catch((err) => this.retryIfMoved(job, err, () => this.pause(orgId, id)));
     }
     throw this.wrongState(job, 'paused');
@@ -169,7 +172,7 @@ export class JobsService {
   async resume(orgId: string, id: string | null): Promise<Job> {
     const job = await this.get(orgId, id);
     if (job.status !== 'paused') throw this.wrongState(job, 'resumed');
-    const updated = await this.moveTo(job, ['paused'], 'queued', { queued_at: this.clock.nowMs(), control: null }, 'Fine-tuning job resumed');
+    const updated = await this.moveTo(job, 'queued', { queuedAt: this.clock.nowMs(), control: null }, 'Fine-tuning job resumed', { from: ['paused'] });
     this.signals.emit('wake');
     return updated;
   }
@@ -178,7 +181,7 @@ export class JobsService {
   async start(orgId: string, id: string | null): Promise<Job> {
     const job = await this.get(orgId, id);
     if (job.status !== 'validated') throw this.wrongState(job, 'started');
-    const updated = await this.moveTo(job, ['validated'], 'queued', { queued_at: this.clock.nowMs() }, 'Fine-tuning job started by request; queued');
+    const updated = await this.moveTo(job, 'queued', { queuedAt: this.clock.nowMs() }, 'Fine-tuning job started by request; queued', { from: ['validated'] });
     this.signals.emit('wake');
     return updated;
   }
@@ -193,11 +196,19 @@ export class JobsService {
     return invalidRequest(`Job ${toOpenAiId('job', job.id)} cannot be ${verb} while its status is '${job.status}'.`, null, 'invalid_job_status');
   }
 
-  /** Changes status (only from `from`, so racing requests cannot both win) and records the change. */
-  async moveTo(job: Job, from: readonly JobStatus[], to: JobStatus, changes: JobUpdate, message: string, level: NewEvent['level'] = 'info'): Promise<Job> {
+  /**
+   * The one way a job's status changes. The move must be in JOB_TRANSITIONS; it
+   * happens only if the job is still in one of `from` (by default every status
+   * the table allows before `to`), so racing writers cannot both win, and it is
+   * recorded as an event.
+   */
+  async moveTo(job: Job, to: JobStatus, changes: Omit<JobChanges, 'status'>, message: string, opts: MoveOptions = {}): Promise<Job> {
+    const from = opts.from ?? sourcesOf(to);
+    const illegal = from.filter((s) => !canMove(s, to));
+    if (illegal.length) throw new Error(`Illegal job status change: ${illegal.join(', ')} → ${to}`);
     const updated = await this.jobs.transition(job.id, from, { ...changes, status: to }, this.clock.nowMs());
     if (!updated) return this.get(job.orgId, job.id).then((j) => (j.status === to ? j : Promise.reject(this.wrongState(j, to))));
-    await this.event({ jobId: job.id, message, status: to, level, data: {} });
+    await this.event({ jobId: job.id, message, status: to, level: opts.level ?? 'info', data: {} });
     return updated;
   }
 

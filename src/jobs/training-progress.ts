@@ -62,7 +62,7 @@ export class TrainingProgress {
         const resolved = { ...this.job.resolvedHyperparameters!, n_epochs: e.n_epochs, batch_size: e.batch_size, learning_rate: e.learning_rate, training_mode: e.training_mode };
         const timings = { ...this.job.stats.timings, trainer_started: now };
         const stats = { ...this.job.stats, device: e.device, world_size: e.world_size ?? 1, steps_per_epoch: e.steps_per_epoch, train_tokens_per_epoch: e.train_tokens_per_epoch, timings };
-        this.job = await jobs.update(this.job.id, { resolved_hyperparameters: JSON.stringify(resolved), total_steps: e.total_steps, stats: JSON.stringify(stats) }, now);
+        this.job = await jobs.update(this.job.id, { resolvedHyperparameters: resolved, totalSteps: e.total_steps, stats }, now);
         const mode = e.training_mode === 'lora' ? `LoRA (${e.trainable_parameters} trainable parameters)` : 'full fine-tuning';
         const from = e.resumed_from_step ? `, resuming from step ${e.resumed_from_step}` : '';
         await events.add({ jobId: this.job.id, message: `Training ${this.job.model} on ${(e.world_size ?? 1) > 1 ? `${e.world_size} processes, ${e.device}` : e.device} (${e.dtype}) with ${mode}: ${e.total_steps} steps${from}`, data: {} }, now);
@@ -74,8 +74,8 @@ export class TrainingProgress {
         const doneThisRun = e.step - this.resumedFrom;
         const msPerStep = doneThisRun > 0 ? (elapsed_seconds * 1000) / doneThisRun : null;
         const estimatedFinish = msPerStep ? Math.round(now + (e.total_steps - e.step) * msPerStep) : null;
-        const stats = e.step === e.total_steps || e.step % 10 === 0 ? { stats: JSON.stringify({ ...this.job.stats, tokens_per_second: tokens_per_second }) } : {};
-        this.job = await jobs.update(this.job.id, { current_step: e.step, estimated_finish: estimatedFinish, ...stats }, now);
+        const stats = e.step === e.total_steps || e.step % 10 === 0 ? { stats: { ...this.job.stats, tokens_per_second } } : {};
+        this.job = await jobs.update(this.job.id, { currentStep: e.step, estimatedFinish, ...stats }, now);
         break;
       }
       case 'checkpoint':
@@ -96,7 +96,7 @@ export class TrainingProgress {
       }
       case 'completed':
         this.outcome = { kind: 'completed', trainedTokens: e.trained_tokens, path: e.path };
-        if (e.peak_memory_bytes) this.job = await jobs.update(this.job.id, { stats: JSON.stringify({ ...this.job.stats, peak_memory_bytes: e.peak_memory_bytes }) }, now);
+        if (e.peak_memory_bytes) this.job = await jobs.update(this.job.id, { stats: { ...this.job.stats, peak_memory_bytes: e.peak_memory_bytes } }, now);
         break;
       case 'paused':
         this.outcome = { kind: 'paused', step: e.step };
@@ -106,7 +106,7 @@ export class TrainingProgress {
         break;
       case 'integration':
         // Mistral shows the run's address on the job's integration.
-        this.job = await jobs.update(this.job.id, { options: JSON.stringify({ ...this.job.options, wandb_url: e.url }) }, now);
+        this.job = await jobs.update(this.job.id, { options: { ...this.job.options, wandb_url: e.url } }, now);
         await events.add({ jobId: this.job.id, message: `Logging to W&B (${e.mode}): ${e.url}`, data: {} }, now);
         break;
       case 'failed':

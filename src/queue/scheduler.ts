@@ -1,7 +1,7 @@
 import type { Store } from '../db/backend.ts';
 import type { LocalExecutor, RunningJob } from '../executors/local/local-executor.ts';
 import type { Clock } from '../ids/clock.ts';
-import { jobFromRow } from '../jobs/job.ts';
+import { jobFromRow } from '../jobs/job.codec.ts';
 import type { JobSignals } from '../jobs/job-signals.ts';
 import type { JobValidator } from '../jobs/job-validator.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
@@ -101,7 +101,7 @@ export class Scheduler {
       } catch (err) {
         const job = jobFromRow(row);
         const message = `Validation could not run: ${(err as Error).message}`;
-        await this.service.moveTo(job, ['validating'], 'failed_validation', { error: JSON.stringify({ code: 'validation_error', message, param: null }), finished_at: this.clock.nowMs() }, message, 'error').catch(() => {});
+        await this.service.moveTo(job, 'failed_validation', { error: { code: 'validation_error', message, param: null }, finishedAt: this.clock.nowMs() }, message, { from: ['validating'], level: 'error' }).catch(() => {});
       } finally {
         await releaseLease(this.store.db, row.id, this.opts.owner);
       }
@@ -118,17 +118,17 @@ export class Scheduler {
     for (const row of await findAbandoned(this.store.db, ['running', 'pausing', 'cancelling'], now, live)) {
       if (this.running.has(row.id)) continue;
       const job = jobFromRow(row);
-      const lost = { locked_by: null, lease_expires_at: null, control: null, estimated_finish: null };
+      const lost = { lockedBy: null, leaseExpiresAt: null, control: null, estimatedFinish: null };
       if (job.status === 'cancelling') {
-        await this.service.moveTo(job, ['cancelling'], 'cancelled', { ...lost, finished_at: now }, 'Fine-tuning job cancelled (its worker had stopped)');
+        await this.service.moveTo(job, 'cancelled', { ...lost, finishedAt: now }, 'Fine-tuning job cancelled (its worker had stopped)', { from: ['cancelling'] });
       } else if (job.status === 'pausing') {
-        await this.service.moveTo(job, ['pausing'], 'paused', lost, `Fine-tuning job paused; it will resume from its last checkpoint`);
+        await this.service.moveTo(job, 'paused', lost, `Fine-tuning job paused; it will resume from its last checkpoint`, { from: ['pausing'] });
       } else if (job.recoveries < this.opts.maxRecoveries) {
-        await this.service.moveTo(job, ['running'], 'queued', { ...lost, queued_at: now, recoveries: job.recoveries + 1 },
-          `The training worker was lost at step ${job.currentStep}; the job is queued again and resumes from its last checkpoint (recovery ${job.recoveries + 1} of ${this.opts.maxRecoveries})`, 'warn');
+        await this.service.moveTo(job, 'queued', { ...lost, queuedAt: now, recoveries: job.recoveries + 1 },
+          `The training worker was lost at step ${job.currentStep}; the job is queued again and resumes from its last checkpoint (recovery ${job.recoveries + 1} of ${this.opts.maxRecoveries})`, { from: ['running'], level: 'warn' });
       } else {
         const error = { code: 'worker_lost', message: `The training worker was lost ${job.recoveries + 1} times; the job was stopped at step ${job.currentStep}.`, param: null };
-        await this.service.moveTo(job, ['running'], 'failed', { ...lost, error: JSON.stringify(error), finished_at: now }, error.message, 'error');
+        await this.service.moveTo(job, 'failed', { ...lost, error, finishedAt: now }, error.message, { from: ['running'], level: 'error' });
       }
     }
   }

@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../../db/backend.ts';
 import type { JobRow } from '../../db/schema.ts';
-import { type Job, jobFromRow } from '../../jobs/job.ts';
+import type { Job } from '../../jobs/job.ts';
+import { jobFromRow } from '../../jobs/job.codec.ts';
 import type { JobsService } from '../../jobs/jobs.service.ts';
 import { resolveHyperparameters } from '../../jobs/hyperparameters.ts';
 import { type ProgressDeps, TrainingProgress } from '../../jobs/training-progress.ts';
@@ -129,22 +130,22 @@ export class LocalExecutor {
         for (const message of results.checkpointMessages) await this.deps.events.add({ jobId: job.id, message, data: {} }, clock.nowMs());
         await this.deps.events.add({ jobId: job.id, message: `New fine-tuned model created: ${results.modelId}`, data: {} }, clock.nowMs());
         const timings = { ...job.stats.timings, finished: clock.nowMs() };
-        const finished = await service.moveTo(job, ['running', 'pausing', 'cancelling'], 'succeeded', {
-          fine_tuned_model: results.modelId,
-          result_files: JSON.stringify([results.resultFileId]),
-          trained_tokens: outcome.trainedTokens,
-          finished_at: clock.nowMs(),
-          estimated_finish: null,
+        const finished = await service.moveTo(job, 'succeeded', {
+          fineTunedModel: results.modelId,
+          resultFiles: [results.resultFileId],
+          trainedTokens: outcome.trainedTokens,
+          finishedAt: clock.nowMs(),
+          estimatedFinish: null,
           control: null,
-          stats: JSON.stringify({ ...job.stats, timings }),
-        }, 'The job has successfully completed');
+          stats: { ...job.stats, timings },
+        }, 'The job has successfully completed', { from: ['running', 'pausing', 'cancelling'] });
         await this.deps.planner.learnFrom(finished, model.path).catch(() => {}); // an estimate's refinement never fails a job
       } else if (outcome?.kind === 'paused' && shuttingDown()) {
-        await service.moveTo(job, ['running', 'pausing'], 'queued', { queued_at: clock.nowMs(), control: null }, `The server is shutting down; the job will resume from step ${outcome.step}`, 'warn');
+        await service.moveTo(job, 'queued', { queuedAt: clock.nowMs(), control: null }, `The server is shutting down; the job will resume from step ${outcome.step}`, { from: ['running', 'pausing'], level: 'warn' });
       } else if (outcome?.kind === 'paused') {
-        await service.moveTo(job, ['pausing', 'running'], 'paused', { control: null, estimated_finish: null }, `Fine-tuning job paused at step ${outcome.step}`);
+        await service.moveTo(job, 'paused', { control: null, estimatedFinish: null }, `Fine-tuning job paused at step ${outcome.step}`, { from: ['pausing', 'running'] });
       } else if (outcome?.kind === 'cancelled') {
-        await service.moveTo(job, ['cancelling', 'running', 'pausing'], 'cancelled', { control: null, finished_at: clock.nowMs(), estimated_finish: null }, `Fine-tuning job cancelled at step ${outcome.step}`);
+        await service.moveTo(job, 'cancelled', { control: null, finishedAt: clock.nowMs(), estimatedFinish: null }, `Fine-tuning job cancelled at step ${outcome.step}`, { from: ['cancelling', 'running', 'pausing'] });
       } else if (outcome?.kind === 'failed') {
         await this.fail(job, outcome.code, outcome.message);
       } else if (!shuttingDown()) {
@@ -168,20 +169,20 @@ export class LocalExecutor {
     const plannedModel = job.stats.planned_model ?? (job.createdVia === 'mistral' ? mistralModelName(job, model.root) : fineTunedModelName(model.root, job.orgId, job.suffix));
     const firstStart = job.startedAt === null;
     const timings = { ...job.stats.timings, [firstStart ? 'claimed' : `reclaimed_${job.recoveries}`]: now };
-    return this.deps.service.moveTo(job, ['queued'], 'running', {
-      started_at: job.startedAt ?? now,
-      resolved_hyperparameters: JSON.stringify({ ...resolved, training_mode: job.resolvedHyperparameters?.training_mode ?? null }),
-      stats: JSON.stringify({ ...job.stats, planned_model: plannedModel, timings }),
-    }, firstStart ? 'Fine-tuning job started' : 'Fine-tuning job resumed', 'info').catch(() => job);
+    return this.deps.service.moveTo(job, 'running', {
+      startedAt: job.startedAt ?? now,
+      resolvedHyperparameters: { ...resolved, training_mode: job.resolvedHyperparameters?.training_mode ?? null },
+      stats: { ...job.stats, planned_model: plannedModel, timings },
+    }, firstStart ? 'Fine-tuning job started' : 'Fine-tuning job resumed', { from: ['queued'] }).catch(() => job);
   }
 
   private async fail(job: Job, code: string, message: string) {
     const error = { code, message, param: null };
-    await this.deps.service.moveTo(job, ['queued', 'running', 'pausing', 'cancelling'], 'failed', {
-      error: JSON.stringify(error),
-      finished_at: this.deps.clock.nowMs(),
-      estimated_finish: null,
+    await this.deps.service.moveTo(job, 'failed', {
+      error,
+      finishedAt: this.deps.clock.nowMs(),
+      estimatedFinish: null,
       control: null,
-    }, message, 'error');
+    }, message, { from: ['queued', 'running', 'pausing', 'cancelling'], level: 'error' });
   }
 }
