@@ -38,6 +38,8 @@ const configSchema = z.object({
   maxSeqLen: z.coerce.number().int().min(16).default(2048),
   /** Plan jobs for this much device memory (bytes) instead of the measured figure. */
   deviceMemoryBytes: z.coerce.number().int().min(1).nullable().default(null),
+  /** A device profile measured elsewhere (`device-profile.json`): a data directory without one starts from it instead of probing. */
+  deviceProfile: z.string().default('').transform((p) => (p ? resolve(p) : null)),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Price of one million trained tokens, for the job `metadata.cost` estimate (self-hosted: 0 unless you charge). */
   pricePerMillionTokens: z.coerce.number().min(0).default(0),
@@ -84,6 +86,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   minTrainingExamples: 'SELFTUNE_MIN_TRAINING_EXAMPLES',
   maxSeqLen: 'SELFTUNE_MAX_SEQ_LEN',
   deviceMemoryBytes: 'SELFTUNE_DEVICE_MEMORY_BYTES',
+  deviceProfile: 'SELFTUNE_DEVICE_PROFILE',
   logLevel: 'SELFTUNE_LOG_LEVEL',
   pricePerMillionTokens: 'SELFTUNE_PRICE_PER_MILLION_TOKENS',
   costCurrency: 'SELFTUNE_COST_CURRENCY',

@@ -87,6 +87,8 @@ export interface DeviceProfileOptions extends PythonToolOptions {
   dataDir: string;
   /** SELFTUNE_DEVICE_MEMORY_BYTES: plan for this much memory instead of the measured figure. */
   memoryOverride: number | null;
+  /** SELFTUNE_DEVICE_PROFILE: a profile measured elsewhere on this device, used instead of a probe when the data directory has none. */
+  seedPath: string | null;
   nowMs: () => number;
 }
 
@@ -147,13 +149,26 @@ export class DeviceProfiles {
   }
 
   private async readOrProbe(): Promise<DeviceProfile> {
-    const cached = await readFile(this.path, 'utf8').then((t) => JSON.parse(t) as DeviceProfile, () => null);
-    if (cached && cached.flops_per_second > 0 && cached.memory_bytes > 0 && cached.layer_step_seconds >= 0) return { ...cached, jobs: cached.jobs ?? {} };
-    const measured = (await runPythonTool(this.opts, ['probe-device'])) as Record<string, unknown>;
-    const { event: _event, ...fields } = measured;
-    const profile = { ...(fields as Omit<DeviceProfile, 'measured_at' | 'jobs'>), measured_at: this.opts.nowMs(), jobs: {} };
+    const cached = await readProfile(this.path).catch(() => null);
+    if (cached) return cached;
+    const profile = this.opts.seedPath ? await this.readSeed(this.opts.seedPath) : await this.probe();
     await this.save(profile);
     return profile;
+  }
+
+  private async probe(): Promise<DeviceProfile> {
+    const measured = (await runPythonTool(this.opts, ['probe-device'])) as Record<string, unknown>;
+    const { event: _event, ...fields } = measured;
+    return { ...(fields as Omit<DeviceProfile, 'measured_at' | 'jobs'>), measured_at: this.opts.nowMs(), jobs: {} };
+  }
+
+  /** The operator's profile, copied into this data directory (refinements go to the copy, never to the shared file). */
+  private async readSeed(path: string): Promise<DeviceProfile> {
+    try {
+      return await readProfile(path);
+    } catch (err) {
+      throw new Error(`SELFTUNE_DEVICE_PROFILE=${path} is not a usable device profile: ${(err as Error).message}`);
+    }
   }
 
   /** Written to a temporary file and renamed, one write at a time, so a reader never sees half a profile. */
@@ -166,4 +181,11 @@ export class DeviceProfiles {
     this.writes = write.catch(() => {});
     return write;
   }
+}
+
+/** A stored profile, or an error saying what is wrong with it. */
+async function readProfile(path: string): Promise<DeviceProfile> {
+  const p = JSON.parse(await readFile(path, 'utf8')) as DeviceProfile;
+  if (!(p.flops_per_second > 0 && p.memory_bytes > 0 && p.layer_step_seconds >= 0)) throw new Error('it lacks measured flops_per_second, memory_bytes or layer_step_seconds');
+  return { ...p, jobs: p.jobs ?? {} };
 }

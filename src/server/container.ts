@@ -54,7 +54,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
   });
   const jobs = new JobsService(jobsRepo, events, filesRepo, catalog, signals, clock);
   const jobSearch = new JobSearch(store.db);
-  const profiles = new DeviceProfiles({ python: config.python, trainerDir, dataDir: config.dataDir, memoryOverride: config.deviceMemoryBytes, nowMs: () => clock.nowMs() });
+  const profiles = new DeviceProfiles({ python: config.python, trainerDir, dataDir: config.dataDir, memoryOverride: config.deviceMemoryBytes, seedPath: config.deviceProfile, nowMs: () => clock.nowMs() });
   const planner = new JobPlanner(profiles, { defaultSeqLen: config.maxSeqLen, concurrentJobs: config.maxConcurrentJobs });
   const estimator = new JobEstimator(planner, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
   const mistralValidation = new MistralValidation(files, catalog, estimator, events, clock, paths.runs);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../../src/config/paths.ts';
+import { LONG_WAIT_MS } from './wait.ts';
 
 export interface CliRun {
   code: number;
@@ -14,7 +15,7 @@ export async function runCli(baseUrl: string, ...args: string[]): Promise<CliRun
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin/selftune.mjs'), ...args], {
       env: { ...process.env, SELFTUNE_BASE_URL: baseUrl },
-      timeout: 300_000,
+      timeout: LONG_WAIT_MS,
       maxBuffer: 16 << 20,
     });
     return { code: 0, stdout, stderr };

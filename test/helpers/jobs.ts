@@ -2,8 +2,9 @@ import type OpenAI from 'openai';
 import { toFile } from 'openai';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
 import { demoTrainingJsonl, demoValidationJsonl } from '../../src/demo/demo-data.ts';
+import { LONG_WAIT_MS, waitUntil } from './wait.ts';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from './wait.ts';
 
 export async function upload(client: OpenAI, content: string | Buffer, filename = 'train.jsonl', purpose: 'fine-tune' | 'batch' = 'fine-tune') {
   return client.files.create({ file: await toFile(Buffer.from(content), filename), purpose });
@@ -15,15 +16,12 @@ export async function uploadDemo(client: OpenAI) {
 }
 
 /** Polls until `done(job)` holds; fails with the job's last state after `timeoutMs`. */
-export async function waitForJob(client: OpenAI, id: string, done: (job: FineTuningJob) => boolean, timeoutMs = 180_000): Promise<FineTuningJob> {
-  const deadline = Date.now() + timeoutMs;
-  let job = await client.fineTuning.jobs.retrieve(id);
-  while (!done(job)) {
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${timeoutMs} ms: ${JSON.stringify(job.error)}`);
-    await sleep(250);
+export async function waitForJob(client: OpenAI, id: string, done: (job: FineTuningJob) => boolean, timeoutMs = LONG_WAIT_MS): Promise<FineTuningJob> {
+  let job: FineTuningJob | undefined;
+  return waitUntil(async () => {
     job = await client.fineTuning.jobs.retrieve(id);
-  }
-  return job;
+    return done(job) && job;
+  }, { timeoutMs, what: () => `job ${id} (still ${job?.status}: ${JSON.stringify(job?.error)})` });
 }
 
 export const isFinished = (job: FineTuningJob) => ['succeeded', 'failed', 'cancelled'].includes(job.status);
@@ -36,13 +34,10 @@ export async function allEvents(client: OpenAI, id: string, pageSize = 100) {
 }
 
 /** Waits until the job has reported at least `step` training steps. */
-export async function waitForStep(client: OpenAI, id: string, step: number, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+export async function waitForStep(client: OpenAI, id: string, step: number, timeoutMs = LONG_WAIT_MS): Promise<void> {
+  await waitUntil(async () => {
     const page = await client.fineTuning.jobs.listEvents(id, { limit: 20 });
     const latest = page.data.find((e) => e.type === 'metrics')?.data as { step: number } | undefined;
-    if (latest && latest.step >= step) return;
-    if (Date.now() > deadline) throw new Error(`job ${id} did not reach step ${step} in ${timeoutMs} ms`);
-    await sleep(200);
-  }
+    return latest !== undefined && latest.step >= step;
+  }, { timeoutMs, intervalMs: 200, what: `job ${id} to reach step ${step}` });
 }

@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { type ConfigInput, loadConfig } from '../../src/config/config.ts';
 import { repoRoot } from '../../src/config/paths.ts';
 import { createServer, type SelftuneServer } from '../../src/server/selftune-server.ts';
+import { LONG_WAIT_MS, waitUntil } from './wait.ts';
 
 export interface TestServer {
   url: string;
@@ -45,14 +46,10 @@ export function spawnServer(dataDir: string, port: number, env: Record<string, s
   });
 }
 
-export async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await fetch(`${url}/health`).then((r) => r.status === 200, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server at ${url} not healthy after ${timeoutMs} ms`);
+/** Waits until the server at `url` answers /health with 200 (a spawned server starts Node, tsx and its workers). */
+export async function waitForHealth(url: string, timeoutMs = LONG_WAIT_MS): Promise<void> {
+  const healthy = () => fetch(`${url}/health`).then((r) => r.status === 200, () => false);
+  await waitUntil(healthy, { timeoutMs, intervalMs: 200, what: `server at ${url} to be healthy` });
 }
 
 /** A port nobody is listening on right now. */

@@ -1,6 +1,6 @@
 import { Mistral } from '@mistralai/mistralai';
 import type { ClassifierDetailedJobOut, CompletionDetailedJobOut, JobIn } from '@mistralai/mistralai/models/components/index.js';
-import { sleep } from '../helpers/jobs.ts';
+import { LONG_WAIT_MS, waitUntil } from '../helpers/wait.ts';
 import type { TestServer } from '../helpers/server.ts';
 
 export type DetailedJob = CompletionDetailedJobOut | ClassifierDetailedJobOut;
@@ -12,15 +12,12 @@ export async function uploadMistral(client: Mistral, content: string, fileName =
 }
 
 /** Polls `jobs.get` until `done` holds; fails with the job's last state after `timeoutMs`. */
-export async function waitMistral(client: Mistral, jobId: string, done: (job: DetailedJob) => boolean, timeoutMs = 180_000): Promise<DetailedJob> {
-  const deadline = Date.now() + timeoutMs;
-  let job = await client.fineTuning.jobs.get({ jobId });
-  while (!done(job)) {
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs} ms: ${JSON.stringify(job.events?.at(-1))}`);
-    await sleep(250);
+export async function waitMistral(client: Mistral, jobId: string, done: (job: DetailedJob) => boolean, timeoutMs = LONG_WAIT_MS): Promise<DetailedJob> {
+  let job: DetailedJob | undefined;
+  return waitUntil(async () => {
     job = await client.fineTuning.jobs.get({ jobId });
-  }
-  return job;
+    return done(job) && job;
+  }, { timeoutMs, what: () => `job ${jobId} (still ${job?.status}: ${JSON.stringify(job?.events?.at(-1))})` });
 }
 
 export const isOver = (job: DetailedJob) => ['SUCCESS', 'FAILED', 'FAILED_VALIDATION', 'CANCELLED'].includes(job.status);

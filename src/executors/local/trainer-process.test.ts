@@ -3,6 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { waitUntil } from '../../../test/helpers/wait.ts';
 import { TrainerProcess } from './trainer-process.ts';
 
 // A stand-in for `python -m selftune_trainer train`: a shell script that prints protocol lines.
@@ -43,16 +44,10 @@ test('a multi-process trainer is started through torchrun and killed with every 
   await chmod(launcher, 0o755);
   const trainer = new TrainerProcess(launcher, dir, ['--spec', '/x/spec.json'], 2);
   trainer.attach(async () => {});
-  let rank = 0;
-  for (let i = 0; i < 200 && !rank; i++) {
-    rank = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
-    if (!rank) await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.ok(rank > 0, 'the rank started');
+  const rank = await waitUntil(async () => Number(await readFile(pidFile, 'utf8').catch(() => '0')), { intervalMs: 50, what: 'the rank to start' });
   assert.equal((await readFile(join(dir, 'args'), 'utf8')).trim(),
     '-m torch.distributed.run --standalone --nproc_per_node 2 -m selftune_trainer train --spec /x/spec.json');
   await trainer.kill(2000);
   const alive = () => { try { process.kill(rank, 0); return true; } catch { return false; } };
-  for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(alive(), false, 'the rank was ended with its launcher');
+  await waitUntil(() => !alive(), { intervalMs: 50, what: 'the rank to be ended with its launcher' });
 });
