@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { repoRoot } from '../../src/config/paths.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { LONG_WAIT_MS } from '../helpers/wait.ts';
 
 /** Builds web/dist if a source changed since (npm test's setup has usually done it). */
 export function ensureDashboardBuilt(): void {
@@ -32,6 +33,7 @@ export interface WatchedPage {
  */
 export async function openPage(browser: Browser, url: string): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  context.setDefaultTimeout(LONG_WAIT_MS); // Playwright's 30 s is too short on a busy machine (pages follow training)
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (msg) => {

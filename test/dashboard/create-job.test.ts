@@ -19,7 +19,7 @@ test('a job created through the form uploads its file and trains to success', as
 
   await page.waitForURL(/\/jobs\/ftjob-/);
   const id = new URL(page.url()).pathname.split('/').at(-1)!;
-  await page.locator('.page-header .badge', { hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
+  await page.locator('.page-header .badge', { hasText: 'succeeded' }).waitFor();
   const job = await s.client.fineTuning.jobs.retrieve(id);
   assert.equal(job.status, 'succeeded');
   assert.equal(job.hyperparameters.n_epochs, 2);

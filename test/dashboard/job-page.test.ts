@@ -27,7 +27,7 @@ test('the job page charts a running job live, and cancels it only after confirma
   await page.waitForFunction(() => Number(document.querySelector('.chart-plot')?.getAttribute('data-points')) > 0);
   const first = await chartPoints(page, 'Loss');
   assert.ok((await page.locator('figure.chart', { hasText: 'Loss' }).locator('canvas').count()) > 0, 'uPlot drew a canvas');
-  await page.waitForFunction((n) => Number(document.querySelector('.chart-plot')?.getAttribute('data-points')) >= n + 10, first, { timeout: 30_000 });
+  await page.waitForFunction((n) => Number(document.querySelector('.chart-plot')?.getAttribute('data-points')) >= n + 10, first);
   assert.ok((await chartPoints(page, 'Token accuracy')) > first, 'the accuracy chart grows too');
 
   // What the page says matches the API.
@@ -39,7 +39,7 @@ test('the job page charts a running job live, and cancels it only after confirma
   assert.match(await hp.innerText(), /batch_size\s+1\b/, 'resolved from auto once running');
   assert.match(await page.locator('h2:text-is("Metadata") + table').innerText(), /team\s+dashboard/);
   await page.locator('.events li', { hasText: 'Training selftune-tiny' }).waitFor();
-  await page.locator('table.checkpoints td', { hasText: /:ckpt-step-\d+$/ }).first().waitFor({ timeout: 30_000 });
+  await page.locator('table.checkpoints td', { hasText: /:ckpt-step-\d+$/ }).first().waitFor();
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
   // Declining the confirmation sends nothing.
@@ -53,7 +53,7 @@ test('the job page charts a running job live, and cancels it only after confirma
     void d.accept();
   });
   await page.getByRole('button', { name: 'Cancel' }).click();
-  await waitForJob(s.client, job.id, (j) => j.status === 'cancelled', 10_000);
+  await waitForJob(s.client, job.id, (j) => j.status === 'cancelled');
   await page.locator('.page-header .badge', { hasText: 'cancelled' }).waitFor();
   await page.getByRole('button', { name: 'Cancel' }).waitFor({ state: 'detached' });
   assert.deepEqual(errors, []);

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
 import { toOpenAiId } from '../../src/ids/ids.ts';
 import { createJob, isOver, mistralClient, uploadMistral, waitMistral } from '../mistral/mistral-helpers.ts';
+import { SHORT_WAIT_MS, waitUntil } from '../helpers/wait.ts';
 import { dashboardFixture, openPage } from './browser.ts';
 
 // The dashboard's buttons that use Mistral's routes: Start on a VALIDATED job,
@@ -20,7 +21,7 @@ test('Start runs a job that waits in VALIDATED; Rename and Archive reach the mod
     hyperparameters: { trainingSteps: 24, learningRate: 0.001 },
     autoStart: false,
   });
-  await waitMistral(mistral, job.id, (j) => j.status === 'VALIDATED', 180_000);
+  await waitMistral(mistral, job.id, (j) => j.status === 'VALIDATED');
 
   const { page, errors } = await openPage(browser, `${s.url}/jobs/${toOpenAiId('job', job.id)}`);
   page.once('dialog', (d) => void d.accept());
@@ -51,10 +52,4 @@ test('Start runs a job that waits in VALIDATED; Rename and Archive reach the mod
   assert.deepEqual(errors, []);
 });
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    assert.ok(Date.now() < deadline, 'timed out waiting for the change');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = (check: () => Promise<boolean>) => waitUntil(check, { timeoutMs: SHORT_WAIT_MS, intervalMs: 200, what: 'the change' });

@@ -25,12 +25,12 @@ test('a model pulled from the form appears in the list; unusable folders say why
   await page.locator('tr[data-unusable-id="half-copied"]', { hasText: 'no weights' }).waitFor();
   await page.fill('form.pull-model input[name="model"]', 'weborg/tiny');
   await page.getByRole('button', { name: 'Pull' }).click();
-  await page.locator('.pull-progress[data-status="succeeded"]', { hasText: /files/ }).waitFor({ timeout: 120_000 });
+  await page.locator('.pull-progress[data-status="succeeded"]', { hasText: /files/ }).waitFor();
   await page.locator('tr[data-model-id="weborg/tiny"]').waitFor();
   assert.match(await page.locator('.pull-progress').innerText(), /weborg\/tiny: succeeded · [\d.]+ MB \/ [\d.]+ MB · 7\/7 files/);
 
   await page.fill('form.pull-model input[name="model"]', 'weborg/missing');
   await page.getByRole('button', { name: 'Pull' }).click();
-  await page.locator('.pull-progress[data-status="failed"]', { hasText: 'not a model repository' }).waitFor({ timeout: 60_000 });
+  await page.locator('.pull-progress[data-status="failed"]', { hasText: 'not a model repository' }).waitFor();
   assert.deepEqual(errors, []);
 });

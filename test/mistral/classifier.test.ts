@@ -96,7 +96,7 @@ test('a multi-label target learns as well as a single-label one: held-out exact 
     // No steps or epochs: selftune's default length. The rate suits the tiny model (the SDK's default is for 7B LoRA).
     hyperparameters: { learningRate: 1e-3 },
   });
-  const done = await waitMistral(client, created.id, isOver, 900_000);
+  const done = await waitMistral(client, created.id, isOver);
   assert.equal(done.status, 'SUCCESS', JSON.stringify(done.events));
   assert.equal(done.hyperparameters.epochs, 10); // 400 examples, at least 4000 seen by a classifier
   const trained = new Set(topicRows(400, 1).map((r) => r.text));

@@ -18,7 +18,7 @@ test('a job without steps or epochs on 400 examples trains at batch size 4, and 
   const client = mistralClient(t);
   const file = await uploadMistral(client, toJsonl(demoExamples(400)));
   const created = await createJob(client, { model: 'selftune-tiny', trainingFiles: [{ fileId: file.id, weight: 1 }], hyperparameters: {} });
-  const validated = await waitMistral(client, created.id, (j) => j.status === 'VALIDATED' || isOver(j), 300_000);
+  const validated = await waitMistral(client, created.id, (j) => j.status === 'VALIDATED' || isOver(j));
   assert.equal(validated.status, 'VALIDATED', JSON.stringify(validated.events));
   const meta = validated.metadata!;
   // 400 examples: batch 4 (the power of two below 400/64), 100 steps an epoch, 3 epochs.
@@ -28,7 +28,7 @@ test('a job without steps or epochs on 400 examples trains at batch size 4, and 
   assert.equal(meta.trainTokens, meta.trainTokensPerStep! * 300);
 
   await client.fineTuning.jobs.start({ jobId: created.id });
-  const done = await waitMistral(client, created.id, isOver, 600_000);
+  const done = await waitMistral(client, created.id, isOver);
   assert.equal(done.status, 'SUCCESS', JSON.stringify(done.events));
   const same = await t.client.fineTuning.jobs.retrieve(toOpenAiId('job', created.id));
   assert.equal(same.hyperparameters.batch_size, 4);

@@ -27,7 +27,7 @@ test('auto_start=false waits in VALIDATED, /start runs it to SUCCESS with events
   });
   assert.equal(created.jobType, 'completion');
   assert.equal(created.autoStart, false);
-  const validated = await waitMistral(client, created.id, (j) => j.status === 'VALIDATED' || isOver(j), 180_000);
+  const validated = await waitMistral(client, created.id, (j) => j.status === 'VALIDATED' || isOver(j));
   assert.equal(validated.status, 'VALIDATED');
   const meta = validated.metadata!;
   assert.ok(meta.dataTokens! > 0 && meta.trainTokensPerStep! > 0, JSON.stringify(meta));
@@ -127,7 +127,7 @@ test('list filters and total, cancel, and OpenAI-created jobs seen through Mistr
   await waitMistral(client, a.id, (j) => j.status === 'RUNNING' || isOver(j));
   const asked = await client.fineTuning.jobs.cancel({ jobId: a.id });
   assert.ok(['CANCELLATION_REQUESTED', 'CANCELLED'].includes(asked.status), asked.status);
-  const over = await waitMistral(client, a.id, isOver, 60_000);
+  const over = await waitMistral(client, a.id, isOver);
   assert.equal(over.status, 'CANCELLED');
   const statuses = over.events!.filter((e) => e.name === 'status-updated').map((e) => (e.data as { status: string }).status);
   assert.deepEqual(statuses.slice(-2), ['CANCELLATION_REQUESTED', 'CANCELLED']);

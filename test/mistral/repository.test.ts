@@ -4,6 +4,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort, startServer, tempDir, type TestServer } from '../helpers/server.ts';
+import { waitForPort } from '../helpers/wait.ts';
 import { createJob, isOver, mistralClient, waitMistral } from './mistral-helpers.ts';
 
 // A repository job against a local git server (git daemon on loopback):
@@ -28,7 +29,7 @@ before(async () => {
   commit = git('rev-parse', 'HEAD');
   const port = await freePort();
   daemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${root}`, '--listen=127.0.0.1', `--port=${port}`, root], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 500));
+  await waitForPort(port);
   t = await startServer({ gitBaseUrl: `git://127.0.0.1:${port}` });
 });
 after(async () => {

@@ -8,6 +8,7 @@ import { repoRoot } from '../../src/config/paths.ts';
 import { runCli } from '../helpers/cli.ts';
 import { isFinished, uploadDemo, waitForJob } from '../helpers/jobs.ts';
 import { startServer, tempDir, type TestServer } from '../helpers/server.ts';
+import { LONG_WAIT_MS } from '../helpers/wait.ts';
 
 // Models out: `selftune models export` writes folders that plain transformers
 // and PEFT load in a separate Python process with no selftune code, and that
@@ -23,7 +24,7 @@ let loraModel: string;
 async function fineTune(model: string): Promise<string> {
   const { training } = await uploadDemo(t.client);
   const job = await t.client.fineTuning.jobs.create({ model, training_file: training.id, hyperparameters: { n_epochs: 1 } });
-  const done = await waitForJob(t.client, job.id, isFinished, 300_000);
+  const done = await waitForJob(t.client, job.id, isFinished);
   assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
   return done.fine_tuned_model!;
 }
@@ -53,7 +54,7 @@ async function plainReply(dir: string, base?: string): Promise<string> {
   delete env.PYTHONPATH;
   const python = process.env.SELFTUNE_PYTHON || join(repoRoot, '.venv/bin/python');
   const args = [join(repoRoot, 'test/models/load_export.py'), '--model', dir, '--prompt', PROMPT, '--max-new-tokens', String(MAX_TOKENS), ...(base ? ['--base', base] : [])];
-  const { stdout } = await promisify(execFile)(python, args, { env, timeout: 300_000 });
+  const { stdout } = await promisify(execFile)(python, args, { env, timeout: LONG_WAIT_MS });
   return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { text: string }).text;
 }
 

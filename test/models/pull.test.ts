@@ -9,6 +9,7 @@ import { FakeHub } from '../helpers/fake-hub.ts';
 import { isFinished, uploadDemo, waitForJob } from '../helpers/jobs.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 // Models in from a Hugging Face hub (a loopback stand-in serving selftune-tiny's
 // files as `testorg/…` repositories), then used under their `org/name` id
@@ -38,13 +39,11 @@ interface WirePull { id: string; status: string; bytes_done: number; bytes_total
 
 async function pullThroughApi(model: string): Promise<WirePull> {
   let pull = await t.client.post<WirePull>('/model_pulls', { body: { model } });
-  const deadline = Date.now() + 120_000;
-  while (pull.status === 'running') {
-    assert.ok(Date.now() < deadline, `pull ${model} still running: ${JSON.stringify(pull)}`);
-    await new Promise((r) => setTimeout(r, 200));
-    pull = await t.client.get<WirePull>(`/model_pulls/${pull.id}`);
-  }
-  return pull;
+  const { id } = pull;
+  return waitUntil(async () => {
+    pull = await t.client.get<WirePull>(`/model_pulls/${id}`);
+    return pull.status !== 'running' && pull;
+  }, { intervalMs: 200, what: () => `pull ${model} to end (still ${JSON.stringify(pull)})` });
 }
 
 test('models pull downloads safetensors only, with progress, sending HF_TOKEN', async () => {

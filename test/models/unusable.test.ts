@@ -102,7 +102,7 @@ test('selftune serve logs one warning per unusable folder at start', async () =>
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   try {
-    await waitForHealth(`http://127.0.0.1:${port}`, 120_000);
+    await waitForHealth(`http://127.0.0.1:${port}`);
     const lines = output.split('\n').filter((l) => l.includes('is not a usable model'));
     assert.equal(lines.length, 1, output);
     assert.match(lines[0]!, /models\/acme\/half-copied is not a usable model: no weights/);

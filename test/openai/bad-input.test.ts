@@ -7,6 +7,7 @@ import { toFile } from 'openai';
 import { demoExamples, toJsonl } from '../../src/demo/demo-data.ts';
 import { allEvents, isFinished, upload, uploadDemo, waitForJob } from '../helpers/jobs.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 // Every kind of bad input gets OpenAI's error envelope naming what is wrong,
 // and leaves nothing behind.
@@ -123,7 +124,7 @@ test('a job whose data is bad fails validation naming each bad line, and keeps i
   lines[7] = JSON.stringify({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a', weight: 2 }] });
   const file = await upload(client, `${lines.join('\n')}\n`, 'bad.jsonl');
   const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: file.id });
-  const failed = await waitForJob(client, job.id, isFinished, 30_000);
+  const failed = await waitForJob(client, job.id, isFinished);
   assert.equal(failed.status, 'failed');
   assert.equal(failed.error!.param, 'training_file');
   assert.equal(failed.error!.code, 'invalid_file_format');
@@ -142,7 +143,7 @@ test('too few examples fails with invalid_n_examples', async () => {
   const { client } = t;
   const file = await upload(client, toJsonl(demoExamples(3)), 'small.jsonl');
   const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: file.id });
-  const failed = await waitForJob(client, job.id, isFinished, 30_000);
+  const failed = await waitForJob(client, job.id, isFinished);
   assert.equal(failed.status, 'failed');
   assert.deepEqual(failed.error, { code: 'invalid_n_examples', message: 'Training file has 3 example(s), but must have at least 10 examples', param: 'training_file' });
 });
@@ -156,14 +157,11 @@ test('a file used by an active job cannot be deleted; cancelling or finishing fr
   await waitForJob(client, job.id, (j) => j.status === 'cancelled');
   // The worker may still be stopping for a moment after the API says cancelled.
   await waitForJob(client, job.id, () => true);
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const res = await client.files.delete(file.id).then((r) => r, (e: ApiErr) => e);
-    if ('deleted' in res) {
-      assert.equal(res.deleted, true);
-      break;
-    }
-    assert.ok(Date.now() < deadline, JSON.stringify(res));
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  let refused: ApiErr | undefined;
+  const res = await waitUntil(async () => {
+    const r = await client.files.delete(file.id).then((d) => d, (e: ApiErr) => e);
+    if ('deleted' in r) return r;
+    refused = r;
+  }, { what: () => `the file to be deletable (last answer: ${JSON.stringify(refused)})` });
+  assert.equal(res.deleted, true);
 });

@@ -3,9 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { after, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { allEvents, isFinished, sleep, uploadDemo, waitForJob, waitForStep } from '../helpers/jobs.ts';
+import { allEvents, isFinished, uploadDemo, waitForJob, waitForStep } from '../helpers/jobs.ts';
 import { BACKENDS, createPostgresDatabase } from '../helpers/backends.ts';
 import { freePort, spawnServer, tempDir, waitForHealth } from '../helpers/server.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 // The whole server is killed with SIGKILL mid-training and started again on
 // the same data directory: the job must resume from its last checkpoint and
@@ -48,8 +49,7 @@ for (const backend of BACKENDS) {
       server.kill('SIGKILL');
       await new Promise((r) => server.once('exit', r));
       // The trainer notices its parent is gone and stops by itself.
-      await sleep(3000);
-      assert.deepEqual(trainerPids(`${dataDir}/runs/`), [], 'no orphaned trainer keeps running');
+      await waitUntil(() => trainerPids(`${dataDir}/runs/`).length === 0, { what: 'the orphaned trainer to exit' });
 
       server = spawnServer(dataDir, port, env);
       try {

@@ -40,7 +40,7 @@ before(async () => {
 after(() => rm(dataDir, { recursive: true, force: true }));
 
 test('a fresh install measures the device once and dry_run answers with a duration', async () => {
-  const t = await startServer({ dataDir });
+  const t = await startServer({ dataDir, deviceProfile: '' }); // the real probe, not the profile the suite measured once
   try {
     const client = mistralClient(t);
     const file = await uploadMistral(client, demoTrainingJsonl());
@@ -72,7 +72,7 @@ test('auto picks LoRA when full fine-tuning does not fit; a pinned plan that can
     const file = await uploadMistral(client, demoTrainingJsonl());
     const create = (model: string) => createJob(client, { model, trainingFiles: [{ fileId: file.id, weight: 1 }], hyperparameters: { seqLen: 128, trainingSteps: 2 }, autoStart: false });
 
-    const auto = await waitMistral(client, (await create('plan-34m')).id, (j) => j.status !== 'VALIDATING' && j.status !== 'QUEUED', 120_000);
+    const auto = await waitMistral(client, (await create('plan-34m')).id, (j) => j.status !== 'VALIDATING' && j.status !== 'QUEUED');
     assert.equal(auto.status, 'VALIDATED', JSON.stringify(auto.events?.at(-1)));
     const plan = (await t.server.ctx.jobs.get('org-default', auto.id)).stats.plan!;
     assert.equal(plan.training_mode, 'lora');
@@ -80,7 +80,7 @@ test('auto picks LoRA when full fine-tuning does not fit; a pinned plan that can
     assert.ok(plan.estimate.high <= plan.usable_bytes, JSON.stringify(plan));
     assert.ok(typeof auto.metadata?.expectedDurationSeconds === 'number' && auto.metadata.expectedDurationSeconds > 0, JSON.stringify(auto.metadata));
 
-    const pinned = await waitMistral(client, (await create('plan-34m-full')).id, (j) => j.status !== 'VALIDATING' && j.status !== 'QUEUED', 120_000);
+    const pinned = await waitMistral(client, (await create('plan-34m-full')).id, (j) => j.status !== 'VALIDATING' && j.status !== 'QUEUED');
     assert.equal(pinned.status, 'FAILED_VALIDATION');
     const reason = (pinned.events!.at(-1)!.data as { error: string }).error;
     assert.match(reason, /estimated peak is [\d.]+ GiB \([\d.]+ GiB–[\d.]+ GiB: baseline [\d.]+ GiB, weights [\d.]+ GiB, gradients [\d.]+ GiB, optimizer [\d.]+ GiB, activations [\d.]+ GiB, logits [\d.]+ GiB\), but the (machine|GPU) has [\d.]+ GiB/);
@@ -88,7 +88,7 @@ test('auto picks LoRA when full fine-tuning does not fit; a pinned plan that can
 
     const openaiFile = await upload(t.client, demoTrainingJsonl());
     const job = await t.client.fineTuning.jobs.create({ model: 'plan-34m-full', training_file: openaiFile.id });
-    const failed = await waitForJob(t.client, job.id, isFinished, 120_000);
+    const failed = await waitForJob(t.client, job.id, isFinished);
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error?.code, 'insufficient_memory');
     assert.match(failed.error!.message, /estimated peak is [\d.]+ GiB.*selftune\.json/);

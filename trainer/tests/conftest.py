@@ -8,6 +8,9 @@ import sys
 import pytest
 
 TRAINER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# How long a test waits for a trainer process to exit: only a hang takes this long, as the suite
+# must hold on a machine whose cores are busy with other work (tests count steps, never seconds).
+PROCESS_EXIT_S = 900
 sys.path.insert(0, TRAINER_DIR)
 
 from selftune_trainer import protocol  # noqa: E402

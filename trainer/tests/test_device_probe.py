@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from conftest import TRAINER_DIR, write_jsonl
+from conftest import PROCESS_EXIT_S, TRAINER_DIR, write_jsonl
 
 from selftune_trainer import device_probe
 
@@ -46,7 +46,7 @@ def test_out_of_memory_names_the_memory_and_what_to_change(tiny_model, tmp_path)
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=TRAINER_DIR))
     events = [json.loads(line) for line in proc.stdout]
     proc.stdin.close()
-    assert proc.wait(timeout=600) == 1 and events and events[-1]["event"] == "failed", proc.stderr.read()[-2000:]
+    assert proc.wait(timeout=PROCESS_EXIT_S) == 1 and events and events[-1]["event"] == "failed", proc.stderr.read()[-2000:]
     failed = events[-1]
     assert failed["code"] == "out_of_memory"
     assert "GiB was in use at the peak" in failed["message"] and "the machine has" in failed["message"]

@@ -9,7 +9,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import TRAINER_DIR, make_spec, of, run_inprocess
+from conftest import PROCESS_EXIT_S, TRAINER_DIR, make_spec, of, run_inprocess
 from selftune_trainer.distributed import balanced_assignment
 
 AUDIT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rank_audit.py")
@@ -46,7 +46,7 @@ def events_of(proc, on_event=None):
         events.append(json.loads(line))  # anything but a protocol line on stdout fails here
         if on_event:
             on_event(events[-1])
-    assert proc.wait(timeout=300) == 0
+    assert proc.wait(timeout=PROCESS_EXIT_S) == 0
     return events
 
 
@@ -172,7 +172,7 @@ def test_server_gone_ends_every_rank(tiny_model, tmp_path):
         if json.loads(line)["event"] == "step":
             break
     proc.stdin.close()  # as when the server dies: rank 0 sees EOF, torchrun ends the other rank
-    assert proc.wait(timeout=120) != 0
+    assert proc.wait(timeout=PROCESS_EXIT_S) != 0
     rest = proc.stdout.read()
     assert "completed" not in rest and "cancelled" not in rest
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import TRAINER_DIR
+from conftest import PROCESS_EXIT_S, TRAINER_DIR
 
 BENCH_DIR = os.path.join(os.path.dirname(TRAINER_DIR), "bench")
 sys.path.insert(0, BENCH_DIR)
@@ -30,7 +30,7 @@ def test_tiny_dry_run_trains_through_the_trainer_on_one_and_two_processes(tmp_pa
 
 
 def test_without_cuda_it_fails_at_once_and_says_why():
-    proc = subprocess.run([sys.executable, os.path.join(BENCH_DIR, "gpu_throughput.py")], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, os.path.join(BENCH_DIR, "gpu_throughput.py")], capture_output=True, text=True, timeout=PROCESS_EXIT_S)
     if "CUDA" not in proc.stderr and proc.returncode == 0:
         pytest.skip("a CUDA GPU is visible: the benchmark ran for real")
     assert proc.returncode != 0 and "no CUDA GPU" in proc.stderr

@@ -5,7 +5,7 @@ import shutil
 import pytest
 import torch
 
-from conftest import make_spec, of, run_inprocess, spawn
+from conftest import PROCESS_EXIT_S, make_spec, of, run_inprocess, spawn
 
 
 def losses(events):
@@ -99,7 +99,7 @@ def test_bad_spec_fails_with_event(tmp_path):
                   "training_files": []}, tmp_path)
     # stdin stays open: closing it would mean "the server died" (exit 3).
     events = [json.loads(line) for line in proc.stdout]
-    assert proc.wait(timeout=60) == 1
+    assert proc.wait(timeout=PROCESS_EXIT_S) == 1
     assert events[-1]["event"] == "failed" and events[-1]["code"] == "invalid_spec"
     assert "base_model_path" in events[-1]["message"]
 

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from conftest import TRAINER_DIR, make_spec, of, read_events
+from conftest import PROCESS_EXIT_S, TRAINER_DIR, make_spec, of, read_events
 
 FAKES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fakes")
 
@@ -17,7 +17,7 @@ def run_subprocess(spec, tmp_path, extra_path):
     proc = subprocess.Popen([sys.executable, "-m", "selftune_trainer", "train", "--spec", str(spec_path)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     events = list(read_events(proc))
-    proc.wait(timeout=60)
+    proc.wait(timeout=PROCESS_EXIT_S)
     return events
 
 
