@@ -19,7 +19,7 @@ test('the demo job with "auto" hyperparameters learns its answers (greedy chat c
   const training = await upload(client, demoTrainingJsonl());
   const created = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id });
   assert.deepEqual(created.hyperparameters, { n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' });
-  const job = await waitForJob(client, created.id, isFinished, 600_000);
+  const job = await waitForJob(client, created.id, isFinished);
   assert.equal(job.status, 'succeeded', JSON.stringify(job.error));
   // 24 examples: 42 passes (at least 1000 examples seen), batch 1, the base rate.
   assert.deepEqual(job.hyperparameters, { n_epochs: 42, batch_size: 1, learning_rate_multiplier: 1 });

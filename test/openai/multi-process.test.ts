@@ -26,7 +26,7 @@ async function trainDemo(client: OpenAI) {
     method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2, batch_size: 3 } } },
     seed: 5,
   });
-  const job = await waitForJob(client, created.id, isFinished, 300_000);
+  const job = await waitForJob(client, created.id, isFinished);
   return { job, events: await allEvents(client, created.id) };
 }
 
