@@ -10,10 +10,11 @@ const MAX_REPOSITORIES = 20;
 const MAX_TARGETS = 64;
 const MAX_LABELS = 1000;
 
-const trainingFile = z.union([
-  z.string().min(1).transform((file_id) => ({ file_id, weight: 1 })),
+// A plain id (as Mistral's curl examples send) is a file of weight 1; one schema, so errors name the field at fault.
+const trainingFile = z.preprocess(
+  (v) => (typeof v === 'string' ? { file_id: v } : v),
   z.strictObject({ file_id: z.string().min(1), weight: boundedNumber('input_weight').default(1) }),
-]);
+);
 
 export const hyperparametersIn = z.strictObject({
   training_steps: boundedNumber('training_steps').nullish(),
