@@ -20,6 +20,8 @@ export interface AppErrorInit {
   param?: string | null;
   /** A stable machine-readable code (`invalid_api_key`, `model_not_found`). */
   code?: string | null;
+  /** For a temporary failure (503): when the client may try again, sent as `retry-after`. */
+  retryAfterSeconds?: number | null;
   cause?: unknown;
 }
 
@@ -28,6 +30,7 @@ export class AppError extends Error {
   readonly type: ErrorType;
   readonly param: string | null;
   readonly code: string | null;
+  readonly retryAfterSeconds: number | null;
 
   constructor(init: AppErrorInit) {
     super(init.message, { cause: init.cause });
@@ -36,6 +39,7 @@ export class AppError extends Error {
     this.type = init.type;
     this.param = init.param ?? null;
     this.code = init.code ?? null;
+    this.retryAfterSeconds = init.retryAfterSeconds ?? null;
   }
 }
 
