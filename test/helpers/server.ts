@@ -16,12 +16,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** Limits of the server's own that a busy machine must not reach (a worker's Python start can take minutes there). */
+const BUSY_MACHINE_LIMITS = { inferenceStartTimeoutSeconds: LONG_WAIT_MS / 1000 };
+
 export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), `selftune-${prefix}-`));
 
 /** A real server in this process, on a free port, over a fresh data directory. */
 export async function startServer(overrides: ConfigInput = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ? String(overrides.dataDir) : await tempDir('data');
-  const config = loadConfig({ port: 0, logLevel: 'silent', heartbeatSeconds: 0.5, ...overrides, dataDir });
+  const config = loadConfig({ port: 0, logLevel: 'silent', heartbeatSeconds: 0.5, ...BUSY_MACHINE_LIMITS, ...overrides, dataDir });
   const server = await createServer(config);
   const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
   await server.ready;
@@ -41,7 +44,7 @@ export async function startServer(overrides: ConfigInput = {}): Promise<TestServ
 /** The `selftune serve` command as a separate process (for crash tests). */
 export function spawnServer(dataDir: string, port: number, env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [join(repoRoot, 'bin/selftune.mjs'), 'serve', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, SELFTUNE_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, SELFTUNE_LOG_LEVEL: 'warn', SELFTUNE_INFERENCE_START_TIMEOUT_SECONDS: String(BUSY_MACHINE_LIMITS.inferenceStartTimeoutSeconds), ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }

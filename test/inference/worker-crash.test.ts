@@ -8,6 +8,7 @@ import OpenAI from 'openai';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Generation } from '../../src/inference/generation.ts';
 import { startServer, tempDir, type TestServer } from '../helpers/server.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 // The inference worker killed for real (kill -9) while it answers: the client
 // gets its answer, or a 503 with retry-after that the SDK retries; requests
@@ -28,15 +29,7 @@ function workerPid(): number | undefined {
   return undefined;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, probe: () => T | undefined): Promise<T> => waitUntil(probe, { intervalMs: 50, what }) as Promise<T>;
 
 const killWorker = (): number => {
   const pid = workerPid();
