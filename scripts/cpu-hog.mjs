@@ -32,12 +32,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const stop = startCpuHog(count);
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => (stop(), process.exit(130)));
-  if (command) {
-    const child = spawn(command, args, { stdio: 'inherit' });
-    child.on('exit', (code, signal) => {
-      stop();
-      process.exit(code ?? (signal ? 1 : 0));
-    });
-  }
+  const child = command ? spawn(command, args, { stdio: 'inherit' }) : null;
+  child?.on('exit', (code, signal) => {
+    stop();
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+  // Interrupted: the command gets the signal too; the hogs go at once.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => (stop(), child ? child.kill(signal) : process.exit(130)));
 }
