@@ -15,12 +15,14 @@ let t: TestServer;
 const cancelled: string[] = [];
 /** Whether each generation's events ended, and with a result: a cancelled one ends without. */
 const ended: Array<{ model: string; result: boolean }> = [];
+let generations = 0;
 before(async () => {
   t = await startServer();
   const inference = t.server.ctx.inference;
   const generate = inference.generate.bind(inference);
   inference.generate = async (...args: Parameters<typeof generate>) => {
     const generation: Generation = await generate(...args);
+    generations++;
     async function* watched() {
       let result = false;
       try {
@@ -47,7 +49,7 @@ test('a non-streamed request whose client disconnects is cancelled', async () =>
   assert.deepEqual(cancelled, [], 'a completed request is not cancelled');
   const controller = new AbortController();
   const pending = ask(1900, controller.signal).catch((err: Error) => err);
-  await new Promise((r) => setTimeout(r, 150));
+  await waitUntil(() => generations === 2, { intervalMs: 20, what: 'the worker to start generating' });
   controller.abort();
   assert.equal(((await pending) as Error).name, 'AbortError');
   await waitUntil(() => cancelled.length > 0, { what: 'the generation to be cancelled' });
