@@ -125,7 +125,7 @@ export class FilesService {
   /** `shownAs` is the id as the client sent it, for the error message. */
   async get(orgId: string, id: string | null, shownAs: string | null = id): Promise<FileRow> {
     const row = id ? await this.repo.find(orgId, id) : undefined;
-    if (!row) throw notFound(`No such File object: ${shownAs}`, 'id');
+    if (!row) throw notFound(`No such File object: ${shownAs}`, 'id', 'file_not_found');
     return row;
   }
 

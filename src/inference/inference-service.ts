@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, invalidRequest } from '../errors/app-error.ts';
+import { appError, invalidRequest } from '../errors/app-error.ts';
 import type { CatalogModel } from '../models/model-catalog.ts';
 import type { ExternalServer } from './external-server.ts';
 import type { ClassifyInput, ClassifyOutput, Generation, GenerationEvent, GenerationParams } from './generation.ts';
@@ -36,7 +36,7 @@ export class InferenceService {
       if (reply.event === 'error') throw workerError(reply.code, reply.message);
       if (reply.event === 'result') return reply.result as ClassifyOutput[];
     }
-    throw new AppError({ status: 500, type: 'server_error', message: 'The inference worker gave no classification result.' });
+    throw appError('internal_error', 'The inference worker gave no classification result.');
   }
 
   /** Frees a model's memory (it is being deleted); cheap when it was never loaded. */

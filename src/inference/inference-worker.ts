@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { AppError } from '../errors/app-error.ts';
+import { appError } from '../errors/app-error.ts';
 import { EventQueue } from './event-queue.ts';
 import { parseWorkerLine, type WorkerReply, type WorkerRequest } from './worker-protocol.ts';
 
@@ -108,7 +108,7 @@ export class InferenceWorker {
 
   private failAll(why: string): void {
     const tail = this.stderr.slice(-5).join('\n');
-    const error = new AppError({ status: 500, type: 'server_error', message: `The inference worker ${why}${tail ? `: ${tail}` : ''}` });
+    const error = appError('internal_error', `The inference worker ${why}${tail ? `: ${tail}` : ''}`);
     if (this.pending.size) this.opts.log('error', error.message);
     for (const queue of this.pending.values()) queue.end(error);
     this.pending.clear();

@@ -1,8 +1,9 @@
+import { pageQuery } from '../../server/http/paging.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { UPLOAD_PURPOSES } from '../../files/file-record.ts';
-import { storeUpload } from '../../files/multipart-upload.ts';
+import { storeUpload } from '../../server/http/multipart-upload.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import type { AppContext } from '../../server/context.ts';
@@ -17,8 +18,7 @@ const uploadFields = z.strictObject({
 
 const list = z.preprocess((v) => (v === undefined ? undefined : [v].flat()), z.array(z.string()).optional());
 const listQuery = z.object({
-  page: z.coerce.number().int().min(0).default(0),
-  page_size: z.coerce.number().int().min(1).max(10000).default(100),
+  ...pageQuery(100, 10000),
   include_total: z.enum(['true', 'false']).default('true'),
   sample_type: list,
   source: list,

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { AppError, invalidRequest } from '../../errors/app-error.ts';
+import { appError, invalidRequest } from '../../errors/app-error.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import type { CreateJobCommand } from '../../jobs/jobs.service.ts';
 import type { RepositoryImporter } from '../../repositories/git-import.ts';
@@ -21,7 +21,7 @@ function fileId(id: string, param: string): string {
 /** FastAPI's model-level check: the job needs some data. */
 export function requireData(body: JobIn) {
   if (body.training_files.length === 0 && !body.repositories?.length) {
-    throw new AppError({ status: 422, type: 'invalid_request_error', message: 'Value error, At least one training file or repository is required.', param: 'job_in', code: 'value_error' });
+    throw appError('value_error', 'Value error, At least one training file or repository is required.', 'job_in');
   }
 }
 

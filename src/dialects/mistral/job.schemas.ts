@@ -1,3 +1,4 @@
+import { pageQuery } from '../../server/http/paging.ts';
 import { z } from 'zod';
 
 // Request shapes of /v1/fine_tuning/jobs from Mistral's OpenAPI file (JobIn).
@@ -70,8 +71,7 @@ export const STATUSES = ['QUEUED', 'STARTED', 'VALIDATING', 'VALIDATED', 'RUNNIN
 export type MistralStatus = (typeof STATUSES)[number];
 
 export const listJobsQuery = z.object({
-  page: z.coerce.number().int().min(0).default(0),
-  page_size: z.coerce.number().int().min(1).max(1000).default(100),
+  ...pageQuery(100, 1000),
   model: z.string().optional(),
   created_after: isoDate.optional(),
   created_before: isoDate.optional(),

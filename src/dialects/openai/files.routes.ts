@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { UPLOAD_PURPOSES } from '../../files/file-record.ts';
-import { storeUpload } from '../../files/multipart-upload.ts';
+import { storeUpload } from '../../server/http/multipart-upload.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import type { AppContext } from '../../server/context.ts';
 import { toWireFile } from './mappers.ts';

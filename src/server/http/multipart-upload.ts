@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
 import type { FastifyRequest } from 'fastify';
-import { invalidRequest } from '../errors/app-error.ts';
-import type { FileRow } from '../db/schema.ts';
-import type { FilesService, StagedUpload, UploadOptions } from './files.service.ts';
-import { stageUpload } from './upload-stream.ts';
+import { invalidRequest } from '../../errors/app-error.ts';
+import type { FileRow } from '../../db/schema.ts';
+import type { FilesService, StagedUpload, UploadOptions } from '../../files/files.service.ts';
+import { stageUpload } from '../../files/upload-stream.ts';
 
 export interface ReceivedUpload {
   staged: StagedUpload;
@@ -24,7 +24,7 @@ export async function receiveUpload(request: FastifyRequest, stagingPath: (name:
       if (part.type === 'file') {
         if (part.fieldname !== 'file' || staged) {
           part.file.resume();
-          throw invalidRequest(`Unexpected file part '${part.fieldname}'; send exactly one part named 'file'.`, part.fieldname);
+          throw invalidRequest(`Unexpected file part '${part.fieldname}'; send exactly one part named 'file'.`, part.fieldname, 'unknown_parameter');
         }
         staged = await stageUpload(part.file, part.filename || 'file', stagingPath, limitBytes, () => part.file.truncated);
       } else {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppError } from '../errors/app-error.ts';
-import { toAppError } from '../dialects/openai/errors.ts';
-import type { FinishReason, Generation, GenerationResult } from './generation.ts';
+import type { AppError } from '../../errors/app-error.ts';
+import { toAppError } from '../framework-errors.ts';
+import type { FinishReason, Generation, GenerationResult } from '../../inference/generation.ts';
 import { openSse } from './sse.ts';
 
 /** How one dialect shapes its stream chunks; each hook returns the chunks to send (possibly none). */
