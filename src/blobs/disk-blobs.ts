@@ -1,6 +1,7 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { DiskReserve } from './disk-space.ts';
 
 // Blobs (uploaded files, result files) live as plain files below one folder.
 // Writers stage into a temp folder on the same disk and rename into place, so
@@ -9,12 +10,19 @@ export class DiskBlobs {
   constructor(
     private readonly root: string,
     private readonly staging: string,
+    private readonly reserve: DiskReserve,
   ) {}
 
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true });
     await rm(this.staging, { recursive: true, force: true }); // leftovers of an interrupted upload
     await mkdir(this.staging, { recursive: true });
+    await this.reserve.hold(); // on a disk already full it is claimed once space is freed
+  }
+
+  /** Runs a write that frees space (a delete); on a full disk it may use the reserve. */
+  freeingSpace<T>(write: () => Promise<T>): Promise<T> {
+    return this.reserve.withRoom(write);
   }
 
   pathOf(key: string): string {
@@ -25,8 +33,12 @@ export class DiskBlobs {
     return join(this.staging, name);
   }
 
-  /** Moves a staged file into the store under `key`. */
+  /**
+   * Moves a staged file into the store under `key`. The disk reserve comes
+   * first: new data is refused (ENOSPC) while the reserve cannot be kept.
+   */
   async commit(stagedPath: string, key: string): Promise<void> {
+    if (!(await this.reserve.hold())) throw Object.assign(new Error('ENOSPC: no room left for the disk reserve'), { code: 'ENOSPC' });
     const target = this.pathOf(key);
     await mkdir(dirname(target), { recursive: true });
     await rename(stagedPath, target);
@@ -46,7 +58,9 @@ export class DiskBlobs {
     return (await stat(this.pathOf(key))).size;
   }
 
+  /** Deletes a blob, then claims the disk reserve again if a delete used it. */
   async remove(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+    await this.reserve.hold();
   }
 }

@@ -34,6 +34,7 @@ const server = (message: string) => ({ status: 500, type: 'server_error', mistra
 export const ERROR_CATALOGUE = {
   conflicting_hyperparameters: request('Hyperparameters were given in two places that disagree.'),
   context_length_exceeded: request('The messages are longer than the model\'s context.'),
+  data_type: request('The line is not a JSON object.'),
   disk_full: { status: 507, type: 'server_error', mistral: 'error', message: 'The server is out of disk space; nothing was stored. Free space on the data directory\'s disk and try again.' } as const,
   empty_file: request('The file is empty.'),
   empty_repository: request('The repository has no text files to train on.'),
@@ -85,7 +86,6 @@ export const ERROR_CATALOGUE = {
   model_not_ready: missing('The model is not ready yet: its job has not succeeded.'),
   model_not_supported: request('The model does not support this endpoint.'),
   no_trainable_messages: request('The example has no message with weight 1.'),
-  nul_byte: request('The line contains a NUL byte.'),
   object_above_max_properties: field('The object has too many properties.'),
   pull_not_found: missing('No such model pull.'),
   repository_unavailable: request('The repository could not be cloned.'),

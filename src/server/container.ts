@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DiskBlobs } from '../blobs/disk-blobs.ts';
+import { DiskReserve } from '../blobs/disk-space.ts';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
 import type { Config } from '../config/config.ts';
 import { type DataPaths, trainerDir } from '../config/paths.ts';
@@ -42,7 +43,7 @@ const NEEDS_FILES = ['validating', 'validated', 'queued', 'paused', ...ACTIVE_WO
 export function buildContainer(config: Config, store: Store, paths: DataPaths, clock: Clock = systemClock) {
   const owner = `${hostname()}:${process.pid}:${randomBase62(6)}`;
   const signals = new JobSignals();
-  const blobs = new DiskBlobs(paths.files, paths.uploads);
+  const blobs = new DiskBlobs(paths.files, paths.uploads, new DiskReserve(paths.diskReserve));
   const jobsRepo = new JobsRepository(store.db);
   const filesRepo = new FilesRepository(store.db);
   const events = new EventsRepository(store.db);

@@ -1,4 +1,5 @@
 import type { FastifyError } from 'fastify';
+import { isDiskFull } from '../blobs/disk-space.ts';
 import { AppError, appError } from '../errors/app-error.ts';
 import type { ErrorCode } from '../errors/catalogue.ts';
 
@@ -27,8 +28,6 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
 /** The multipart parser (busboy) throws plain Errors for a body cut short or malformed. */
 const MALFORMED_MULTIPART = /^(Unexpected end of (form|file)|Part terminated early|Malformed part header|Multipart: Boundary not found|Malformed urlencoded form)/;
 
-/** Errors of a disk with no room left (or a quota reached). */
-export const isDiskFull = (err: unknown): boolean => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException)?.code ?? '');
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;

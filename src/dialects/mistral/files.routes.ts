@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { UPLOAD_PURPOSES } from '../../files/file-record.ts';
+import { sendFileContent } from '../../server/http/file-download.ts';
 import { storeUpload } from '../../server/http/multipart-upload.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import { parseRecordId } from '../../ids/ids.ts';
@@ -70,11 +71,7 @@ export function mistralFilesRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/files/:id/content', async (request: FileRequest, reply) => {
     const row = await load(request);
-    return reply
-      .type('application/octet-stream')
-      .header('content-length', Number(row.bytes))
-      .header('content-disposition', `attachment; filename="${row.filename.replace(/"/g, '')}"`)
-      .send(ctx.files.openContent(row));
+    return sendFileContent(reply, ctx.files, row);
   });
 
   app.get('/files/:id/url', async (request: FileRequest) => {

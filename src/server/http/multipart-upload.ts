@@ -5,6 +5,17 @@ import type { FileRow } from '../../db/schema.ts';
 import type { FilesService, StagedUpload, UploadOptions } from '../../files/files.service.ts';
 import { stageUpload } from '../../files/upload-stream.ts';
 
+/** C0 and C1 control characters (and DEL): they break logs, terminals and download headers. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Why a filename is refused, or null. Any other UTF-8 name is kept as sent. */
+export function filenameProblem(filename: string | undefined): string | null {
+  const at = filename ? filename.search(CONTROL_CHARACTER) : -1;
+  if (at < 0) return null;
+  const code = filename!.codePointAt(at)!.toString(16).padStart(4, '0');
+  return `The filename contains a control character (U+${code.toUpperCase()} at position ${at}); rename the file and upload it again.`;
+}
+
 export interface ReceivedUpload {
   staged: StagedUpload;
   /** The form's text fields, by name. */
@@ -26,6 +37,11 @@ export async function receiveUpload(request: FastifyRequest, stagingPath: (name:
           part.file.resume();
           throw invalidRequest(`Unexpected file part '${part.fieldname}'; send exactly one part named 'file'.`, part.fieldname, 'unknown_parameter');
         }
+        const refusal = filenameProblem(part.filename);
+        if (refusal) {
+          part.file.resume();
+          throw invalidRequest(refusal, 'file', 'invalid_filename');
+        }
         staged = await stageUpload(part.file, part.filename || 'file', stagingPath, limitBytes, () => part.file.truncated);
       } else {
         fields[part.fieldname] = String(part.value);
@@ -33,10 +49,20 @@ export async function receiveUpload(request: FastifyRequest, stagingPath: (name:
     }
   } catch (err) {
     if (staged) await rm(staged.path, { force: true });
+    discardRestOfBody(request);
     throw err;
   }
   if (!staged) throw invalidRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter');
   return { staged, fields };
+}
+
+/**
+ * Reads and drops what the client is still sending after a refusal: a body
+ * left unread would stall the keep-alive connection the client reuses next.
+ */
+function discardRestOfBody(request: FastifyRequest): void {
+  request.raw.unpipe();
+  request.raw.resume();
 }
 
 /**
