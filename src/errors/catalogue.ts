@@ -32,6 +32,7 @@ const missing = (message: string) => ({ status: 404, type: 'invalid_request_erro
 const server = (message: string) => ({ status: 500, type: 'server_error', mistral: 'error', message }) as const;
 
 export const ERROR_CATALOGUE = {
+  classifier_unavailable: server('The model has no classification head to answer with.'),
   conflicting_hyperparameters: request('Hyperparameters were given in two places that disagree.'),
   context_length_exceeded: request('The messages are longer than the model\'s context.'),
   data_type: request('The line is not a JSON object.'),
@@ -78,6 +79,7 @@ export const ERROR_CATALOGUE = {
   missing_messages_list: request('The example has no list of messages.'),
   missing_required_parameter: field('A required parameter is missing.'),
   mixed_formats: request('The line\'s format differs from the file\'s first line.'),
+  model_load_failed: server('The inference worker could not load the model.'),
   model_not_available: request('The model is not available for fine-tuning or does not exist.'),
   model_not_deletable: request('Base models cannot be deleted through the API.'),
   model_not_editable: request('Only fine-tuned models can be changed.'),

@@ -1,14 +1,12 @@
 import { type AppError, appError } from '../errors/app-error.ts';
 import { isErrorCode } from '../errors/catalogue.ts';
 
-/** Worker error codes that are the caller's fault, with the request field at fault. */
-const CLIENT_ERRORS: Record<string, string | null> = {
+/** The request field at fault for worker error codes that are the caller's fault. */
+const FIELD_AT_FAULT: Record<string, string> = {
   context_length_exceeded: 'messages',
-  invalid_request: null,
 };
 
-/** Turns a worker `error` reply into the server's one error type. */
+/** Turns a worker `error` reply into the server's one error type; the catalogue decides its status. */
 export function workerError(code: string, message: string): AppError {
-  if (code in CLIENT_ERRORS && isErrorCode(code)) return appError(code, message, CLIENT_ERRORS[code] ?? null);
-  return appError('internal_error', message);
+  return appError(isErrorCode(code) ? code : 'internal_error', message, FIELD_AT_FAULT[code] ?? null);
 }
