@@ -34,20 +34,30 @@ export class DiskBlobs {
   }
 
   /**
-   * Moves a staged file into the store under `key`. The disk reserve comes
-   * first: new data is refused (ENOSPC) while the reserve cannot be kept.
+   * Moves a staged upload into the store under `key`. The disk reserve comes
+   * first: an upload is refused (ENOSPC) while the reserve cannot be kept.
    */
   async commit(stagedPath: string, key: string): Promise<void> {
     if (!(await this.reserve.hold())) throw Object.assign(new Error('ENOSPC: no room left for the disk reserve'), { code: 'ENOSPC' });
+    await this.moveIntoPlace(stagedPath, key);
+  }
+
+  /** Stores content the server made itself (a job's results), reserve or not. */
+  async put(key: string, content: Buffer | string): Promise<void> {
+    const staged = this.stagingPath(`${key.replace(/\W/g, '_')}.${process.pid}.${Date.now()}`);
+    try {
+      await writeFile(staged, content);
+      await this.moveIntoPlace(staged, key);
+    } catch (err) {
+      await rm(staged, { force: true }); // a full disk leaves no half-written file behind
+      throw err;
+    }
+  }
+
+  private async moveIntoPlace(stagedPath: string, key: string): Promise<void> {
     const target = this.pathOf(key);
     await mkdir(dirname(target), { recursive: true });
     await rename(stagedPath, target);
-  }
-
-  async put(key: string, content: Buffer | string): Promise<void> {
-    const staged = this.stagingPath(`${key.replace(/\W/g, '_')}.${process.pid}.${Date.now()}`);
-    await writeFile(staged, content);
-    await this.commit(staged, key);
   }
 
   read(key: string): ReadStream {

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { toChatMessages, toStopList } from '../../inference/chat-request.ts';
-import { type ChunkFormat, streamGeneration } from '../../server/http/chat-stream.ts';
+import { type ChunkFormat, collect, streamGeneration } from '../../server/http/chat-stream.ts';
 import { mistralErrorBody } from './errors.ts';
-import { collect, type FinishReason, usageOf } from '../../inference/generation.ts';
+import { type FinishReason, usageOf } from '../../inference/generation.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import { randomBase62 } from '../../ids/ids.ts';
 import type { AppContext } from '../../server/context.ts';

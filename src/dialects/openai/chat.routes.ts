@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { toChatMessages, toStopList } from '../../inference/chat-request.ts';
-import { type ChunkFormat, streamGeneration } from '../../server/http/chat-stream.ts';
+import { type ChunkFormat, collect, streamGeneration } from '../../server/http/chat-stream.ts';
 import { openAiErrorBody } from './errors.ts';
-import { collect, usageOf } from '../../inference/generation.ts';
+import { usageOf } from '../../inference/generation.ts';
 import { randomBase62 } from '../../ids/ids.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import type { AppContext } from '../../server/context.ts';
