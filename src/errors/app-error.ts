@@ -3,7 +3,7 @@
 // one renderer that turns it into that API's error shape (see dialects/*/errors.ts).
 import { type CodeWithStatus, ERROR_CATALOGUE, type ErrorCode, type ErrorType } from './catalogue.ts';
 
-export { ERROR_TYPES, type ErrorCode, type ErrorType } from './catalogue.ts';
+export type { ErrorCode, ErrorType } from './catalogue.ts';
 
 export interface AppErrorInit {
   code: ErrorCode;
@@ -37,7 +37,3 @@ export const appError = (code: ErrorCode, message?: string, param: string | null
 export const invalidRequest = (message: string, param: string | null, code: CodeWithStatus<400>) => appError(code, message, param);
 
 export const notFound = (message: string, param: string | null, code: CodeWithStatus<404>) => appError(code, message, param);
-
-export const unauthorized = (message: string) => appError('invalid_api_key', message);
-
-export const payloadTooLarge = (message: string, param: string | null = 'file') => appError('file_too_large', message, param);
