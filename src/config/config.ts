@@ -50,6 +50,11 @@ const configSchema = z.object({
   inferenceCacheSize: z.coerce.number().int().min(1).default(8),
   /** Generations the inference worker interleaves token by token. */
   inferenceMaxActive: z.coerce.number().int().min(1).default(4),
+  /** Times a request caught in an inference worker crash is sent again to the restarted worker (0: it gets a 503 at once). */
+  inferenceCrashReplays: z.coerce.number().int().min(0).max(5).default(1),
+  /** Requests held while the inference worker (re)starts, and how long each may wait before a 503. */
+  inferenceMaxWaiting: z.coerce.number().int().min(0).default(64),
+  inferenceStartTimeoutSeconds: z.coerce.number().positive().default(120),
   /** `base=url,…`: serve these bases and their LoRA adapters through an external OpenAI-compatible server. */
   externalInference: z.string().default('').transform((s, ctx) => {
     const out: Record<string, string> = {};
@@ -91,6 +96,9 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   inferenceThreads: 'SELFTUNE_INFERENCE_THREADS',
   inferenceCacheSize: 'SELFTUNE_INFERENCE_CACHE_SIZE',
   inferenceMaxActive: 'SELFTUNE_INFERENCE_MAX_ACTIVE',
+  inferenceCrashReplays: 'SELFTUNE_INFERENCE_CRASH_REPLAYS',
+  inferenceMaxWaiting: 'SELFTUNE_INFERENCE_MAX_WAITING',
+  inferenceStartTimeoutSeconds: 'SELFTUNE_INFERENCE_START_TIMEOUT_SECONDS',
   externalInference: 'SELFTUNE_EXTERNAL_INFERENCE',
 };
 

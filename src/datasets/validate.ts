@@ -4,6 +4,7 @@
 import { chatProblem } from './chat.schema.ts';
 import { classifierChatProblem, classifierTextProblem } from './classifier.schema.ts';
 import { promptCompletionProblem, textProblem } from './completion.schema.ts';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './depth.ts';
 import { problem } from './issues.ts';
 import { MAX_LINE_BYTES, readLines, type RawLine } from './lines.ts';
 import { preferenceProblem } from './preference.schema.ts';
@@ -78,6 +79,7 @@ function checkLine(raw: RawLine, expect: DatasetExpectation, fileFormat: Dataset
   } catch {
     return problem('invalid_json', [], 'not valid JSON');
   }
+  if (nestedDeeperThan(raw.text, MAX_JSON_DEPTH)) return problem('nested_too_deep', [], `objects and arrays are nested more than ${MAX_JSON_DEPTH} deep`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return problem('data_type', [], `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`);
   }

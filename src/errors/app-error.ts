@@ -1,7 +1,7 @@
 // One error type for the whole server. Every error is made from a code of the
 // catalogue (catalogue.ts), which decides its status and type; each dialect has
 // one renderer that turns it into that API's error shape (see dialects/*/errors.ts).
-import { type CodeWithStatus, ERROR_CATALOGUE, type ErrorCode, type ErrorType } from './catalogue.ts';
+import { type CodeWithStatus, ERROR_CATALOGUE, type ErrorCode, type ErrorType, isErrorCode } from './catalogue.ts';
 
 export type { ErrorCode, ErrorType } from './catalogue.ts';
 
@@ -11,6 +11,8 @@ export interface AppErrorInit {
   message?: string;
   /** The request field at fault, as a dotted path (`hyperparameters.n_epochs`). */
   param?: string | null;
+  /** For a temporary failure (503): when the client may try again, sent as `retry-after`. */
+  retryAfterSeconds?: number | null;
   cause?: unknown;
 }
 
@@ -19,6 +21,7 @@ export class AppError extends Error {
   readonly type: ErrorType;
   readonly param: string | null;
   readonly code: ErrorCode;
+  readonly retryAfterSeconds: number | null;
 
   constructor(init: AppErrorInit) {
     const entry = ERROR_CATALOGUE[init.code];
@@ -28,6 +31,7 @@ export class AppError extends Error {
     this.type = entry.type;
     this.param = init.param ?? null;
     this.code = init.code;
+    this.retryAfterSeconds = init.retryAfterSeconds ?? null;
   }
 }
 
@@ -37,3 +41,10 @@ export const appError = (code: ErrorCode, message?: string, param: string | null
 export const invalidRequest = (message: string, param: string | null, code: CodeWithStatus<400>) => appError(code, message, param);
 
 export const notFound = (message: string, param: string | null, code: CodeWithStatus<404>) => appError(code, message, param);
+
+/**
+ * A job's error (what validation or planning would fail it with) as a request
+ * error, e.g. for a dry run; a code from outside the catalogue (the trainer's own) reads as `invalid_request`.
+ */
+export const fromJobError = (error: { code: string; message: string; param: string | null }) =>
+  appError(isErrorCode(error.code) ? error.code : 'invalid_request', error.message, error.param);

@@ -17,11 +17,14 @@ export function buildInference(config: Config, catalog: ModelCatalog, jobs: Jobs
     threads: inferenceThreads(config.inferenceThreads),
     cacheSize: config.inferenceCacheSize,
     maxActive: config.inferenceMaxActive,
+    maxWaiting: config.inferenceMaxWaiting,
+    startTimeoutMs: config.inferenceStartTimeoutSeconds * 1000,
     log: (level, message) => {
       if (config.logLevel !== 'silent' && level !== 'info') process.stderr.write(`[${level}] ${message}\n`);
     },
   });
-  const service = new InferenceService(new ModelResolver(catalog, jobs, config.dataDir), worker, externalServers(config.externalInference));
+  const resolver = new ModelResolver(catalog, jobs, config.dataDir);
+  const service = new InferenceService(resolver, worker, externalServers(config.externalInference), config.inferenceCrashReplays);
   catalog.onDelete((orgId, model) => service.unload(orgId, model));
   return service;
 }

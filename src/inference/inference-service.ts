@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { appError, invalidRequest } from '../errors/app-error.ts';
 import type { CatalogModel } from '../models/model-catalog.ts';
 import type { ExternalServer } from './external-server.ts';
-import type { ClassifyInput, ClassifyOutput, Generation, GenerationEvent, GenerationParams } from './generation.ts';
+import type { ClassifyInput, ClassifyOutput, Generation, GenerationParams } from './generation.ts';
 import type { InferenceWorker } from './inference-worker.ts';
 import type { ModelResolver, ResolvedModel } from './model-resolver.ts';
-import { workerError } from './worker-errors.ts';
+import { primed, replayingCrashes } from './replay.ts';
+import { isWorkerCrash, workerError } from './worker-errors.ts';
 
 /**
  * Calls models: the built-in warm worker by default, or an external
@@ -17,6 +18,8 @@ export class InferenceService {
     private readonly resolver: ModelResolver,
     private readonly worker: InferenceWorker,
     private readonly external: ReadonlyMap<string, ExternalServer>,
+    /** Times a request caught in a worker crash is sent again to the restarted worker. */
+    private readonly crashReplays: number,
   ) {}
 
   /** Resolves the model first (unknown or unready models fail before any byte is streamed). */
@@ -26,15 +29,22 @@ export class InferenceService {
       throw invalidRequest(`The model '${modelId}' is a classifier; call it through the classification endpoints.`, 'model', 'model_not_supported');
     }
     const external = this.externalFor(model);
-    return external ? external.generate(model, params) : this.generateLocally(model, params);
+    return external ? external.generate(model, params) : await this.generateLocally(model, params);
   }
 
   async classify(orgId: string, modelId: string, inputs: ClassifyInput[]): Promise<ClassifyOutput[]> {
     const model = await this.resolver.resolve(orgId, modelId);
     if (model.modelType !== 'classifier') throw invalidRequest(`The model '${modelId}' is not a classifier.`, 'model', 'model_not_supported');
-    for await (const reply of this.worker.request({ op: 'classify', id: randomUUID(), model: model.worker, inputs })) {
-      if (reply.event === 'error') throw workerError(reply.code, reply.message);
-      if (reply.event === 'result') return reply.result as ClassifyOutput[];
+    for (let replay = 0; ; replay++) {
+      try {
+        for await (const reply of this.worker.request({ op: 'classify', id: randomUUID(), model: model.worker, inputs })) {
+          if (reply.event === 'error') throw workerError(reply.code, reply.message);
+          if (reply.event === 'result') return reply.result as ClassifyOutput[];
+        }
+        break;
+      } catch (err) {
+        if (!isWorkerCrash(err) || replay >= this.crashReplays) throw err; // caught in a worker crash: ask its successor
+      }
     }
     throw appError('internal_error', 'The inference worker gave no classification result.');
   }
@@ -55,23 +65,17 @@ export class InferenceService {
     return model.worker.kind === 'base' || model.worker.kind === 'lora' ? this.external.get(model.root) : undefined;
   }
 
-  private generateLocally(model: ResolvedModel, p: GenerationParams): Generation {
-    const id = randomUUID();
-    const replies = this.worker.request({
-      op: 'generate', id, model: model.worker, messages: p.messages,
-      max_tokens: p.maxTokens, temperature: p.temperature, top_p: p.topP, seed: p.seed, stop: p.stop, n: p.n,
-    });
-    async function* events(): AsyncGenerator<GenerationEvent> {
-      for await (const r of replies) {
-        if (r.event === 'delta') yield { type: 'delta', index: r.index, text: r.text };
-        else if (r.event === 'finish') yield { type: 'finish', index: r.index, finishReason: r.finish_reason };
-        else if (r.event === 'error') throw workerError(r.code, r.message);
-        else if (r.event === 'done') {
-          const choices = r.choices.map((c) => ({ index: c.index, text: c.text, finishReason: c.finish_reason }));
-          yield { type: 'done', result: { promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, choices } };
-        }
-      }
-    }
-    return { events: events(), cancel: () => this.worker.notify({ op: 'cancel', id }) };
+  private async generateLocally(model: ResolvedModel, p: GenerationParams): Promise<Generation> {
+    // A seed of our own when the caller gave none, so that a replay after a worker crash reproduces the text already sent.
+    const seed = p.seed ?? randomInt(2 ** 47);
+    let id = '';
+    const attempt = () => {
+      id = randomUUID();
+      return this.worker.request({
+        op: 'generate', id, model: model.worker, messages: p.messages,
+        max_tokens: p.maxTokens, temperature: p.temperature, top_p: p.topP, seed, stop: p.stop, n: p.n,
+      });
+    };
+    return { events: await primed(replayingCrashes(attempt, this.crashReplays)), cancel: () => this.worker.notify({ op: 'cancel', id }) };
   }
 }

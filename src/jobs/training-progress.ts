@@ -106,7 +106,7 @@ export class TrainingProgress {
         break;
       case 'integration':
         // Mistral shows the run's address on the job's integration.
-        this.job = await jobs.update(this.job.id, { options: { ...this.job.options, wandb_url: e.url } }, now);
+        this.job = await jobs.update(this.job.id, { options: { ...this.job.options, wandbUrl: e.url } }, now);
         await events.add({ jobId: this.job.id, message: `Logging to W&B (${e.mode}): ${e.url}`, data: {} }, now);
         break;
       case 'failed':

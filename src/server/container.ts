@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { DiskBlobs } from '../blobs/disk-blobs.ts';
 import { DiskReserve } from '../blobs/disk-space.ts';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
@@ -18,7 +17,7 @@ import { ACTIVE_WORKER_STATUSES } from '../jobs/job-status.ts';
 import { JobValidator } from '../jobs/job-validator.ts';
 import { JobEstimator } from '../jobs/job-estimate.ts';
 import { JobSearch } from '../jobs/job-search.ts';
-import { MistralValidation } from '../jobs/mistral-validation.ts';
+import { InputResolver } from '../jobs/input-resolution.ts';
 import { DeviceProfiles } from '../planning/device-profile.ts';
 import { JobPlanner } from '../planning/job-planner.ts';
 import { FileSearch } from '../files/file-search.ts';
@@ -53,13 +52,14 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
     const users = await jobsRepo.activeJobsUsingFile(orgId, fileId, NEEDS_FILES);
     return users.length ? `File is in use by fine-tuning job ${toOpenAiId('job', users[0]!.id)} (status ${users[0]!.status}); delete it once the job has finished.` : null;
   });
-  const jobs = new JobsService(jobsRepo, events, filesRepo, catalog, signals, clock);
+  const repositories = new RepositoryImporter(config.gitBaseUrl);
+  const jobs = new JobsService(jobsRepo, events, filesRepo, catalog, signals, clock, repositories);
   const jobSearch = new JobSearch(store.db);
   const profiles = new DeviceProfiles({ python: config.python, trainerDir, dataDir: config.dataDir, memoryOverride: config.deviceMemoryBytes, nowMs: () => clock.nowMs() });
   const planner = new JobPlanner(profiles, { defaultSeqLen: config.maxSeqLen, concurrentJobs: config.maxConcurrentJobs });
   const estimator = new JobEstimator(planner, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
-  const mistralValidation = new MistralValidation(files, catalog, estimator, events, clock, paths.runs);
-  const validator = new JobValidator(jobs, files, clock, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 }, { planner, catalog }, mistralValidation);
+  const inputs = new InputResolver(files, catalog, planner, estimator, repositories, paths.runs, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
+  const validator = new JobValidator(jobs, inputs, events, clock);
   const executor = new LocalExecutor(
     { store, service: jobs, catalog, planner, jobs: jobsRepo, events, checkpoints, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
     {
@@ -92,10 +92,9 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
   };
   const modelPulls = new ModelPulls({ python: config.python, trainerDir, modelsDir: paths.models, now: () => clock.nowMs() });
   const exporter = new ModelExporter(catalog, new ModelResolver(catalog, jobs, config.dataDir), jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
-  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, estimator,
+  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs,
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(config.dataDir),
-    repositories: new RepositoryImporter(config.gitBaseUrl, join(config.dataDir, 'repositories')),
     stagingPath: (name) => blobs.stagingPath(name) };
   return { ctx, blobs, scheduler, signals };
 }

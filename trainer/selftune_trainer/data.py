@@ -42,7 +42,7 @@ def load_file(path, tokenizer, max_seq_len, code):
                 continue
             source = f"{name} line {line_no}"
             try:
-                ids, labels = encode_record(json.loads(line), tokenizer)
+                ids, labels = encode_record(read_json_line(line), tokenizer)
             except TrainerError:
                 raise
             except (ValueError, TypeError, KeyError, AttributeError) as e:
@@ -56,6 +56,17 @@ def load_file(path, tokenizer, max_seq_len, code):
                 continue
             result.examples.append(example)
     return result
+
+
+def read_json_line(line):
+    """One JSONL line; nesting too deep for Python's parser is a ValueError (so it names its line), not a crash.
+
+    The server refuses such lines when it validates a file; this is the backstop.
+    """
+    try:
+        return json.loads(line)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply to read") from None
 
 
 def encode_record(record, tokenizer):

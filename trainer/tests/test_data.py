@@ -1,8 +1,10 @@
+import pytest
 from transformers import AutoTokenizer
 
 from conftest import make_spec, of, run_inprocess, write_jsonl
 from selftune_trainer.batches import Batcher, collate
 from selftune_trainer.data import IGNORE, Example, encode_record, load_file
+from selftune_trainer.errors import TrainerError
 
 
 def trained_text(tok, ids, labels):
@@ -118,3 +120,15 @@ def test_a_model_without_chat_template_trains_with_the_fallback(tiny_model, tmp_
     assert code == 0 and of(events, "completed")
     saved = AutoTokenizer.from_pretrained(os.path.join(of(events, "completed")[0]["path"]))
     assert saved.chat_template == FALLBACK_CHAT_TEMPLATE, "the fine-tuned model is called the way it was trained"
+
+
+def test_a_line_nested_too_deeply_names_its_line(tiny_model, tmp_path):
+    # The server refuses such lines when it validates the file; the trainer still says which line if one gets through.
+    deep = '{"messages": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"text": "fine"}\n' + deep + "\n")
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    with pytest.raises(TrainerError) as e:
+        load_file(str(path), tok, 50, "invalid_training_file")
+    assert e.value.code == "invalid_training_file"
+    assert "line 2: the JSON is nested too deeply to read" in e.value.message

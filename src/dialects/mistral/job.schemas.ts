@@ -1,61 +1,69 @@
 import { pageQuery } from '../../server/http/paging.ts';
 import { z } from 'zod';
+import { boundedNumber } from '../../jobs/hyperparameter-bounds.ts';
 
 // Request shapes of /v1/fine_tuning/jobs from Mistral's OpenAPI file (JobIn).
 // Unknown fields are refused with a 422, as the real API does (extra_forbidden).
 
-const trainingFile = z.union([
-  z.string().min(1).transform((file_id) => ({ file_id, weight: 1 })),
-  z.strictObject({ file_id: z.string().min(1), weight: z.number().gt(0).default(1) }),
-]);
+// Sizes of the request's lists (Mistral documents none): far above any real job, far below what would choke validation.
+const MAX_FILES = 100;
+const MAX_REPOSITORIES = 20;
+const MAX_TARGETS = 64;
+const MAX_LABELS = 1000;
+
+// A plain id (as Mistral's curl examples send) is a file of weight 1; one schema, so errors name the field at fault.
+const trainingFile = z.preprocess(
+  (v) => (typeof v === 'string' ? { file_id: v } : v),
+  z.strictObject({ file_id: z.string().min(1), weight: boundedNumber('input_weight').default(1) }),
+);
 
 export const hyperparametersIn = z.strictObject({
-  training_steps: z.number().int().min(1).nullish(),
-  learning_rate: z.number().min(1e-8).max(1).default(0.0001),
-  weight_decay: z.number().min(0).max(1).nullish(),
-  warmup_fraction: z.number().min(0).max(1).nullish(),
-  epochs: z.number().gt(0).nullish(),
-  seq_len: z.number().int().min(100).nullish(),
-  fim_ratio: z.number().min(0).max(1).nullish(),
+  training_steps: boundedNumber('training_steps').nullish(),
+  learning_rate: boundedNumber('learning_rate').default(0.0001),
+  weight_decay: boundedNumber('weight_decay').nullish(),
+  warmup_fraction: boundedNumber('warmup_fraction').nullish(),
+  epochs: boundedNumber('epochs').nullish(),
+  seq_len: boundedNumber('seq_len').nullish(),
+  fim_ratio: boundedNumber('fim_ratio').nullish(),
 });
 
 const wandbIntegrationIn = z.strictObject({
   type: z.literal('wandb').default('wandb'),
-  project: z.string().min(1),
-  name: z.string().nullish(),
+  project: z.string().min(1).max(128),
+  name: z.string().max(128).nullish(),
   api_key: z.string().length(40),
-  run_name: z.string().nullish(),
+  run_name: z.string().max(128).nullish(),
 });
 
 export const githubRepositoryIn = z.strictObject({
   type: z.literal('github').default('github'),
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/),
-  owner: z.string().regex(/^[A-Za-z0-9._-]+$/),
-  ref: z.string().min(1).nullish(),
-  weight: z.number().gt(0).default(1),
+  name: z.string().max(100).regex(/^[A-Za-z0-9._-]+$/),
+  owner: z.string().max(100).regex(/^[A-Za-z0-9._-]+$/),
+  ref: z.string().min(1).max(255).nullish(),
+  weight: boundedNumber('input_weight').default(1),
   token: z.string(),
 });
 export type GithubRepositoryIn = z.infer<typeof githubRepositoryIn>;
 
 export const classifierTargetIn = z.strictObject({
-  name: z.string().min(1),
-  labels: z.array(z.string().min(1)).min(1),
-  weight: z.number().min(0).default(1),
+  name: z.string().min(1).max(256),
+  labels: z.array(z.string().min(1).max(256)).min(1).max(MAX_LABELS),
+  weight: boundedNumber('target_weight').default(1),
   loss_function: z.enum(['single_class', 'multi_class']).nullish(),
 });
 
 export const jobIn = z.strictObject({
   model: z.string().min(1),
-  training_files: z.array(trainingFile).default([]),
-  validation_files: z.array(z.string().min(1)).nullish(),
+  training_files: z.array(trainingFile).max(MAX_FILES).default([]),
+  validation_files: z.array(z.string().min(1)).max(MAX_FILES).nullish(),
   suffix: z.string().max(18).regex(/^[A-Za-z0-9._-]*$/, 'may only contain letters, digits, ".", "_" and "-"').nullish(),
-  integrations: z.array(wandbIntegrationIn).nullish(),
+  integrations: z.array(wandbIntegrationIn).max(5).nullish(),
   auto_start: z.boolean().default(false),
-  invalid_sample_skip_percentage: z.number().min(0).max(0.5).default(0),
+  invalid_sample_skip_percentage: boundedNumber('invalid_sample_skip_percentage').default(0),
   job_type: z.enum(['completion', 'classifier']).nullish(),
   hyperparameters: hyperparametersIn,
-  repositories: z.array(githubRepositoryIn).nullish(),
-  classifier_targets: z.array(classifierTargetIn).min(1).nullish(),
+  repositories: z.array(githubRepositoryIn).max(MAX_REPOSITORIES).nullish(),
+  classifier_targets: z.array(classifierTargetIn).min(1).max(MAX_TARGETS).nullish(),
 });
 export type JobIn = z.infer<typeof jobIn>;
 

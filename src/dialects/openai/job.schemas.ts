@@ -1,13 +1,13 @@
 import { z } from 'zod';
+import { boundedNumber } from '../../jobs/hyperparameter-bounds.ts';
 
 // Request shapes of /v1/fine_tuning/jobs, from OpenAI's OpenAPI file. Objects
 // are strict: OpenAI answers an unknown argument with a 400, and so do we.
 
 const auto = z.literal('auto');
-const batchSize = z.union([auto, z.number().int().min(1).max(256)]);
-// OpenAI only says "> 0"; above 10× the base rate training diverges, so we call it absurd.
-const lrMultiplier = z.union([auto, z.number().gt(0).max(10)]);
-const nEpochs = z.union([auto, z.number().int().min(1).max(50)]);
+const batchSize = z.union([auto, boundedNumber('batch_size')]);
+const lrMultiplier = z.union([auto, boundedNumber('learning_rate_multiplier')]);
+const nEpochs = z.union([auto, boundedNumber('n_epochs')]);
 
 export const supervisedHyperparameters = z.strictObject({
   batch_size: batchSize.optional(),
@@ -16,7 +16,7 @@ export const supervisedHyperparameters = z.strictObject({
 });
 export type SupervisedHyperparameters = z.infer<typeof supervisedHyperparameters>;
 
-const dpoHyperparameters = supervisedHyperparameters.extend({ beta: z.union([auto, z.number().gt(0).max(2)]).optional() });
+const dpoHyperparameters = supervisedHyperparameters.extend({ beta: z.union([auto, boundedNumber('beta')]).optional() });
 
 export const metadataSchema = z
   .record(z.string().max(64), z.string().max(512))
@@ -52,7 +52,7 @@ export const createJobSchema = z.strictObject({
     .max(64)
     .regex(/^[A-Za-z0-9._-]+$/, 'may only contain letters, digits, ".", "_" and "-"')
     .nullish(),
-  seed: z.number().int().min(0).max(2147483647).nullish(),
+  seed: boundedNumber('seed').nullish(),
   integrations: z.array(wandbIntegration).max(5).nullish(),
   method: methodSchema.nullish(),
   metadata: metadataSchema.nullish(),

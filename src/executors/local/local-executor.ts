@@ -8,8 +8,7 @@ import type { JobsService } from '../../jobs/jobs.service.ts';
 import { resolveHyperparameters } from '../../jobs/hyperparameters.ts';
 import { type ProgressDeps, TrainingProgress } from '../../jobs/training-progress.ts';
 import type { ModelCatalog, TrainableModel } from '../../models/model-catalog.ts';
-import { fineTunedModelName } from '../../models/model-names.ts';
-import { mistralModelName } from '../../models/mistral-model-names.ts';
+import { fineTunedModelNameOf } from '../../models/model-names.ts';
 import { releaseLease, renewLease } from '../../queue/leases.ts';
 import type { JobPlanner } from '../../planning/job-planner.ts';
 import { killedWorkerHint } from '../../planning/memory-plan.ts';
@@ -166,7 +165,7 @@ export class LocalExecutor {
     const { clock } = this.deps;
     const now = clock.nowMs();
     const resolved = resolveHyperparameters(job.hyperparameters, { nExamples: job.stats.n_train_examples ?? 0, jobType: job.jobType, defaultSeqLen: this.opts.maxSeqLen });
-    const plannedModel = job.stats.planned_model ?? (job.createdVia === 'mistral' ? mistralModelName(job, model.root) : fineTunedModelName(model.root, job.orgId, job.suffix));
+    const plannedModel = job.stats.planned_model ?? fineTunedModelNameOf(job, model.root);
     const firstStart = job.startedAt === null;
     const timings = { ...job.stats.timings, [firstStart ? 'claimed' : `reclaimed_${job.recoveries}`]: now };
     return this.deps.service.moveTo(job, 'running', {

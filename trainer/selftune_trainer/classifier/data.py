@@ -1,8 +1,8 @@
 """Classifier JSONL: {"text"|"messages": ..., "labels": {target: label | [labels]}}."""
-import json
 import os
 from dataclasses import dataclass
 
+from ..data import read_json_line
 from ..errors import TrainerError
 
 
@@ -62,7 +62,7 @@ def load_classifier_file(path, tokenizer, max_seq_len, targets, code):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = read_json_line(line)
                 examples.append(ClassifierExample(encode_input(record, tokenizer, max_seq_len),
                                                   encode_labels(record.get("labels"), targets), f"{name} line {line_no}"))
             except (ValueError, TypeError, KeyError, AttributeError) as e:
