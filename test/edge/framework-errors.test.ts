@@ -110,6 +110,7 @@ test('Mistral: out-of-range paging is refused as an invalid field (422 detail) t
     assert.equal(err.statusCode, 422);
     const [detail] = (JSON.parse(err.body) as { detail: { type: string; loc: (string | number)[] }[] }).detail;
     assert.equal(detail?.type, 'value_above_maximum');
+    assert.equal(detail?.loc[0], 'query', JSON.stringify(detail));
     assert.ok(['page', 'page_size'].includes(String(detail?.loc.at(-1))), JSON.stringify(detail));
   }
   // The last page a list accepts is simply empty.
