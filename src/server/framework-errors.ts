@@ -28,7 +28,6 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
 /** The multipart parser (busboy) throws plain Errors for a body cut short or malformed. */
 const MALFORMED_MULTIPART = /^(Unexpected end of (form|file)|Part terminated early|Malformed part header|Multipart: Boundary not found|Malformed urlencoded form)/;
 
-
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isDiskFull(err)) return appError('disk_full', undefined, null, err);

@@ -3,18 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import { invalidRequest } from '../../errors/app-error.ts';
 import type { FileRow } from '../../db/schema.ts';
 import type { FilesService, StagedUpload, UploadOptions } from '../../files/files.service.ts';
+import { filenameProblem } from '../../files/file-record.ts';
 import { stageUpload } from '../../files/upload-stream.ts';
-
-/** C0 and C1 control characters (and DEL): they break logs, terminals and download headers. */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** Why a filename is refused, or null. Any other UTF-8 name is kept as sent. */
-export function filenameProblem(filename: string | undefined): string | null {
-  const at = filename ? filename.search(CONTROL_CHARACTER) : -1;
-  if (at < 0) return null;
-  const code = filename!.codePointAt(at)!.toString(16).padStart(4, '0');
-  return `The filename contains a control character (U+${code.toUpperCase()} at position ${at}); rename the file and upload it again.`;
-}
 
 export interface ReceivedUpload {
   staged: StagedUpload;
