@@ -25,6 +25,15 @@ export interface JobRunOptions {
   maxRecoveries: number;
 }
 
+/** How often a job's failure that could not be written is tried again. */
+const RECORD_RETRY_MS = 2_000;
+
+/** Node's ENOSPC/EDQUOT, or SQLite's "database or disk is full". */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || /no space left on device|disk is full/i.test(String((err as Error)?.message));
+}
+
 /** How long a trainer asked to checkpoint for a server shutdown gets before it is killed. */
 const SHUTDOWN_GRACE_MS = 15_000;
 
@@ -94,8 +103,29 @@ export class JobRun {
       await this.finish(progress, exit, model);
     } catch (err) {
       this.deps.log.error({ jobId: job.id, err }, `job ${job.id}: training could not run`);
-      await this.fail(job, 'internal_error', `Training could not run: ${(err as Error).message}`).catch((failErr) =>
-        this.deps.log.error({ jobId: job.id, err: failErr }, `job ${job.id}: recording its failure failed too; the sweeper recovers it once its lease runs out`));
+      this.handle?.kill().catch((killErr) => this.deps.log.warn({ jobId: job.id, err: killErr }, `job ${job.id}: stopping its trainer failed`));
+      const [code, message] = isDiskFull(err)
+        ? ['disk_full', `The server ran out of disk space while recording the job (${(err as Error).message}). Free space in the data directory and create the job again.`]
+        : ['internal_error', `Training could not run: ${(err as Error).message}`];
+      await this.failUntilRecorded(job, code, message);
+    }
+  }
+
+  /**
+   * The failure must reach the database, or the job would show `running` for
+   * as long as this server holds its lease. A write that fails (the disk is
+   * full, the database is away) is retried until it lands or the job is no longer ours.
+   */
+  private async failUntilRecorded(job: Job, code: string, message: string) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.fail(job, code, message);
+        return;
+      } catch (err) {
+        this.deps.log.error({ jobId: job.id, err, attempt }, `job ${job.id}: recording its failure failed; retrying in ${RECORD_RETRY_MS / 1000} s`);
+        if (this.leaseLost || this.shuttingDown) return; // the next owner (or the next start) recovers it
+        await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS));
+      }
     }
   }
 

@@ -41,11 +41,11 @@ async function jobIn(status: JobStatus): Promise<Job> {
   const id = newUuid();
   await jobs.insert({
     id, orgId: 'org', createdVia: 'openai', createdBy: null, jobType: 'completion', status, model: 'm',
-    trainingFiles: [], validationFiles: [], methodType: 'supervised', hyperparameters: {}, resolvedHyperparameters: null,
+    trainingFiles: [], validationFiles: [], methodType: 'supervised', hyperparameters: { n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' }, resolvedHyperparameters: null,
     suffix: null, seed: 1, metadata: null, integrations: [], autoStart: true, options: {}, fineTunedModel: null, resultFiles: [],
     trainedTokens: null, error: null, stats: {}, totalSteps: null, currentStep: 0, estimatedFinish: null, control: null,
     recoveries: 0, createdAt: 1, modifiedAt: 1, queuedAt: null, startedAt: null, finishedAt: null,
-  } as Job);
+  });
   return (await jobs.find('org', id))!;
 }
 

@@ -21,6 +21,7 @@ export interface LeaseOptions {
 export class JobLease {
   private timer: NodeJS.Timeout | null = null;
   private onRenew: (state: LeaseState) => void = () => {};
+  private released = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -40,13 +41,14 @@ export class JobLease {
   async renew(): Promise<void> {
     try {
       const row = await renewLease(this.db, this.jobId, this.opts.owner, this.opts.leaseMs, this.clock.nowMs());
-      this.onRenew(row ? { lost: false, status: row.status, control: row.control } : { lost: true });
+      if (!this.released) this.onRenew(row ? { lost: false, status: row.status, control: row.control } : { lost: true });
     } catch (err) {
       this.log.warn({ jobId: this.jobId, err }, `job ${this.jobId}: renewing its lease failed`);
     }
   }
 
   async release(): Promise<void> {
+    this.released = true; // a renewal still in flight reports to no one
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await releaseLease(this.db, this.jobId, this.opts.owner);
