@@ -194,7 +194,6 @@ export class JobRun {
       const n = job.recoveries + 1;
       await service.moveTo(job, 'queued', { ...stopped, queuedAt: now, recoveries: n },
         `${died} The job is queued again and resumes from its last checkpoint (recovery ${n} of ${this.opts.maxRecoveries}).`, { from: ['running'], level: 'warn' });
-      this.deps.signals.emit('wake');
     } else {
       await this.fail(job, 'worker_crashed', `${died} It had already been recovered ${job.recoveries} times, so the job is stopped. Last output:\n${exit.stderrTail}`);
     }

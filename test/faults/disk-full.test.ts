@@ -14,8 +14,8 @@ import { trainers, until } from './processes.ts';
 // cannot know when space comes back, and it resumes nowhere else.) A failure
 // the server cannot write yet is retried until it lands.
 
-/** Writes zeros until the filesystem refuses (ENOSPC); returns the filler's path. */
-async function fillDisk(dir: string): Promise<string> {
+/** Writes zeros until the filesystem refuses (ENOSPC), then gives back `leaveBytes`; returns the filler's path. */
+async function fillDisk(dir: string, leaveBytes: number): Promise<string> {
   const path = join(dir, 'filler.bin');
   const file = await open(path, 'w');
   const chunk = Buffer.alloc(256 * 1024);
@@ -23,39 +23,49 @@ async function fillDisk(dir: string): Promise<string> {
     for (;;) await file.write(chunk);
   } catch (err) {
     assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
-  } finally {
-    await file.close().catch(() => {}); // closing a file on a full disk may fail too; the data is there
   }
+  if (leaveBytes) await file.truncate(Math.max(0, (await file.stat()).size - leaveBytes));
+  await file.close();
   return path;
 }
 
-test('a job whose disk fills up fails with an error naming disk space, never stuck running', async (t) => {
-  const disk = await mountSmallDisk(96 * 1024 * 1024);
-  if ('skip' in disk) {
-    t.skip(disk.skip);
-    return;
-  }
-  const server = await startServer({ dataDir: disk.dir, trainerStandby: 'false' });
-  try {
-    const { client } = server;
-    const { training } = await uploadDemo(client);
-    const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 4 }, seed: 41 });
-    await waitForStep(client, job.id, 3, 600_000);
-    const filler = await fillDisk(disk.dir);
-    // The trainer stops: its checkpoint (step 24) failed, or the server could no longer record it.
-    await until(() => trainers(process.pid).length === 0, 'the trainer stops on the full disk', 600_000, 250);
-    const seen = await client.fineTuning.jobs.retrieve(job.id); // reads keep working on a full disk
-    t.diagnostic(`with the disk full the job reads as ${seen.status}`);
-    await rm(filler); // space again: a failure still waiting to be written lands now
-    const done = await waitForJob(client, job.id, isFinished, 120_000);
-    assert.equal(done.status, 'failed');
-    assert.equal(done.error?.code, 'disk_full', JSON.stringify(done.error));
-    assert.match(done.error!.message, /space/i);
-    const messages = (await allEvents(client, job.id)).map((e) => e.message);
-    assert.ok(messages[0]!.startsWith('Created fine-tuning job'), 'the history before the failure is kept');
-    assert.ok(messages.some((m) => /^Step 3\/96/.test(m)), messages.join('\n'));
-  } finally {
-    await server.close();
-    await disk.unmount();
-  }
-});
+for (const { leaveMb, writer } of [
+  { leaveMb: 0, writer: 'the server (its database) or the trainer' },
+  { leaveMb: 4, writer: 'the trainer (its checkpoint), while the database still has room' },
+]) {
+  test(`a job whose disk fills up fails with an error naming disk space, never stuck running (${leaveMb} MB left: ${writer} hits it)`, async (t) => {
+    const disk = await mountSmallDisk(96 * 1024 * 1024);
+    if ('skip' in disk) {
+      t.skip(disk.skip);
+      return;
+    }
+    const server = await startServer({ dataDir: disk.dir, trainerStandby: 'false' });
+    try {
+      const { client } = server;
+      const { training } = await uploadDemo(client);
+      const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 4 }, seed: 41 });
+      await waitForStep(client, job.id, 3, 600_000);
+      const filler = await fillDisk(disk.dir, leaveMb * 1024 * 1024);
+      // The trainer stops: its checkpoint (step 24 at the latest) failed, or the server could no longer record it.
+      await until(() => trainers(process.pid).length === 0, 'the trainer stops on the full disk', 600_000, 250);
+      const seen = await client.fineTuning.jobs.retrieve(job.id); // reads keep working on a full disk
+      t.diagnostic(`with the disk full the job reads as ${seen.status}`);
+      if (leaveMb > 0) {
+        // The failed checkpoint's partial files are removed, so the failure is written at once.
+        await waitForJob(client, job.id, isFinished, 120_000);
+      }
+      await rm(filler); // space again: a failure still waiting to be written lands now
+      const done = await waitForJob(client, job.id, isFinished, 120_000);
+      t.diagnostic(`error: ${JSON.stringify(done.error)}`);
+      assert.equal(done.status, 'failed');
+      assert.equal(done.error?.code, 'disk_full', JSON.stringify(done.error));
+      assert.match(done.error!.message, /space/i);
+      const messages = (await allEvents(client, job.id)).map((e) => e.message);
+      assert.ok(messages[0]!.startsWith('Created fine-tuning job'), 'the history before the failure is kept');
+      assert.ok(messages.some((m) => /^Step 3\/96/.test(m)), messages.join('\n'));
+    } finally {
+      await server.close();
+      await disk.unmount();
+    }
+  });
+}

@@ -16,7 +16,8 @@ const cleanups: Array<() => Promise<unknown>> = [];
 after(() => Promise.all(cleanups.map((c) => c())));
 
 const exited = (p: ChildProcess) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
-const kindOf = (p: Proc) => (/serve-inference/.test(p.args) ? 'inference' : /--standby/.test(p.args) ? 'standby' : /selftune_trainer train/.test(p.args) ? 'trainer' : 'other');
+// The job's trainer may itself have started as the standby (`train --standby`), so trainers are told apart by count.
+const kindOf = (p: Proc) => (/serve-inference/.test(p.args) ? 'inference' : /selftune_trainer train/.test(p.args) ? 'trainer' : 'other');
 
 test('a SIGKILLed server\'s trainer, standby trainer and inference worker all exit', async (t) => {
   const dataDir = await tempDir('server-killed');
@@ -47,9 +48,9 @@ test('a SIGKILLed server\'s trainer, standby trainer and inference worker all ex
   let children: Proc[] = [];
   await until(() => {
     children = descendants(server.pid!);
-    const kinds = new Set(children.map(kindOf));
-    return kinds.has('trainer') && kinds.has('standby') && kinds.has('inference');
-  }, 'a trainer, a standby and an inference worker', 300_000, 200);
+    const kinds = children.map(kindOf);
+    return kinds.filter((k) => k === 'trainer').length >= 2 && kinds.includes('inference');
+  }, 'the job\'s trainer, a standby trainer and an inference worker', 300_000, 200);
 
   server.kill('SIGKILL');
   await exited(server);
