@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { LeaseState } from '../queue/job-lease.ts';
 import { resolveHyperparameters } from './hyperparameters.ts';
 import type { Job } from './job.ts';
+import { ACTIVE_WORKER_STATUSES } from './job-status.ts';
 import type { JobsService } from './jobs.service.ts';
 import { type ProgressDeps, type RunOutcome, TrainingProgress } from './training-progress.ts';
 
@@ -122,10 +123,20 @@ export class JobRun {
         await this.fail(job, code, message);
         return;
       } catch (err) {
+        if (this.leaseLost || this.shuttingDown || await this.settledElsewhere(job)) return; // the next owner (or the next start) recovers it
         this.deps.log.error({ jobId: job.id, err, attempt }, `job ${job.id}: recording its failure failed; retrying in ${RECORD_RETRY_MS / 1000} s`);
-        if (this.leaseLost || this.shuttingDown) return; // the next owner (or the next start) recovers it
         await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS));
       }
+    }
+  }
+
+  /** The job has left the statuses a failure may follow (cancelled meanwhile, say): nothing left to record. */
+  private async settledElsewhere(job: Job): Promise<boolean> {
+    try {
+      const now = await this.deps.jobs.findAnyOrg(job.id);
+      return !now || (!ACTIVE_WORKER_STATUSES.includes(now.status) && now.status !== 'queued');
+    } catch {
+      return false; // the database cannot be read either: keep trying
     }
   }
 
