@@ -172,3 +172,18 @@ test('with its recoveries spent, a dead trainer fails the job', async () => {
   assert.equal(failed.error?.code, 'worker_crashed');
   assert.match(failed.error!.message, /already been recovered 3 times.*last words/s);
 });
+
+test('a step whose event was written but not the job\'s current step (the server died between) is not recorded again', async () => {
+  const job = await queuedJob({ currentStep: 2, startedAt: 5 });
+  for (const n of [1, 2, 3]) await events.add({ jobId: job.id, type: 'metrics', message: `Step ${n}/6`, data: { step: n } }, clockMs++);
+  const executor = new ScriptedExecutor();
+  const run = new JobRun(runWith(executor), { maxSeqLen: 64, maxRecoveries: 3 }, job);
+  await executor.ready;
+  await executor.send(started(6, 2));
+  for (const n of [3, 4]) await executor.send(step(n, 6));
+  await executor.send({ event: 'paused', step: 4, path: join(dir, 'resume') });
+  executor.exit(clean);
+  await run.done;
+  assert.deepEqual(await metricSteps(job.id), [1, 2, 3, 4]);
+  assert.equal((await jobs.find('org', job.id))!.status, 'paused');
+});

@@ -48,7 +48,7 @@ export class TrainingProgress {
   outcome: RunOutcome | null = null;
   private resumedFrom = 0;
   /** Steps up to here have their metrics event (and checkpoint event) from an earlier run. */
-  private readonly recordedUpTo: number;
+  private recordedUpTo: number;
 
   constructor(
     private readonly deps: ProgressDeps,
@@ -67,6 +67,8 @@ export class TrainingProgress {
         break;
       case 'started': {
         this.resumedFrom = e.resumed_from_step;
+        // A server killed between a step's event and the job's current_step still recorded that step.
+        this.recordedUpTo = Math.max(this.recordedUpTo, await this.lastRecordedStep());
         const resolved = { ...this.job.resolvedHyperparameters!, n_epochs: e.n_epochs, batch_size: e.batch_size, learning_rate: e.learning_rate, training_mode: e.training_mode };
         const timings = { ...this.job.stats.timings, trainer_started: now };
         const stats = { ...this.job.stats, device: e.device, world_size: e.world_size ?? 1, steps_per_epoch: e.steps_per_epoch, train_tokens_per_epoch: e.train_tokens_per_epoch, timings };
@@ -148,6 +150,11 @@ export class TrainingProgress {
     const content = this.deps.resultFilesBase64 ? Buffer.from(Buffer.from(csv).toString('base64')) : Buffer.from(csv);
     const resultFile = await files.createGenerated(job.orgId, job.id, 'step_metrics.csv', content);
     return { modelId, resultFileId: resultFile.id };
+  }
+
+  private async lastRecordedStep(): Promise<number> {
+    const [latest] = await this.deps.events.page(this.job.id, 1, undefined, 'metrics');
+    return latest?.data ? (JSON.parse(latest.data) as { step: number }).step : 0;
   }
 
   get current(): Job {
