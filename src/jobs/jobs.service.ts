@@ -178,7 +178,8 @@ export class JobsService {
   async resume(orgId: string, id: string | null): Promise<Job> {
     const job = await this.get(orgId, id);
     if (job.status !== 'paused') throw this.wrongState(job, 'resumed');
-    const updated = await this.moveTo(job, 'queued', { queuedAt: this.clock.nowMs(), control: null }, 'Fine-tuning job resumed', { from: ['paused'] });
+    // The trainer's restart says "Fine-tuning job resumed" (once per resume, whatever caused it).
+    const updated = await this.moveTo(job, 'queued', { queuedAt: this.clock.nowMs(), control: null }, 'Resume requested; the job is queued', { from: ['paused'] });
     this.signals.emit('wake');
     return updated;
   }

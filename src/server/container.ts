@@ -7,6 +7,7 @@ import { type DataPaths, trainerDir } from '../config/paths.ts';
 import type { Store } from '../db/backend.ts';
 import { EventsRepository } from '../events/events.repository.ts';
 import { LocalExecutor } from '../executors/local/local-executor.ts';
+import { DeferredLogger } from '../logging/logger.ts';
 import { FilesRepository } from '../files/files.repository.ts';
 import { FilesService } from '../files/files.service.ts';
 import { buildInference } from '../inference/build-inference.ts';
@@ -41,6 +42,8 @@ const NEEDS_FILES = ['validating', 'validated', 'queued', 'paused', ...ACTIVE_WO
 /** Builds every service from the config, store and paths; the one place that knows how pieces connect. */
 export function buildContainer(config: Config, store: Store, paths: DataPaths, clock: Clock = systemClock) {
   const owner = `${hostname()}:${process.pid}:${randomBase62(6)}`;
+  // The pipeline is built before the HTTP server; its logger becomes the target once it exists.
+  const log = new DeferredLogger();
   const signals = new JobSignals();
   const blobs = new DiskBlobs(paths.files, paths.uploads, new DiskReserve(paths.diskReserve));
   const jobsRepo = new JobsRepository(store.db);
@@ -60,28 +63,26 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
   const estimator = new JobEstimator(planner, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
   const inputs = new InputResolver(files, catalog, planner, estimator, repositories, paths.runs, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
   const validator = new JobValidator(jobs, inputs, events, clock);
-  const executor = new LocalExecutor(
-    { store, service: jobs, catalog, planner, jobs: jobsRepo, events, checkpoints, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
+  const executor = new LocalExecutor(files, {
+    python: config.python,
+    trainerDir,
+    trainerStandby: config.trainerStandby,
+    trainProcesses: config.trainProcesses,
+    runsDir: paths.runs,
+  });
+  const scheduler = new Scheduler(
+    { store, validator, executor, service: jobs, planner, log, jobs: jobsRepo, events, checkpoints, catalog, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
     {
-      python: config.python,
-      trainerDir,
-      trainerStandby: config.trainerStandby,
-      trainProcesses: config.trainProcesses,
-      runsDir: paths.runs,
+      owner,
+      maxConcurrentJobs: config.maxConcurrentJobs,
       leaseMs: config.leaseSeconds * 1000,
       heartbeatMs: config.heartbeatSeconds * 1000,
+      pollMs: 1000,
+      maxRecoveries: config.maxRecoveries,
       maxSeqLen: config.maxSeqLen,
+      soleScheduler: store.profile.soleScheduler,
     },
-    owner,
   );
-  const scheduler = new Scheduler(store, jobs, validator, executor, signals, clock, {
-    owner,
-    maxConcurrentJobs: config.maxConcurrentJobs,
-    leaseMs: config.leaseSeconds * 1000,
-    pollMs: 1000,
-    maxRecoveries: config.maxRecoveries,
-    soleScheduler: store.profile.soleScheduler,
-  });
   const inference = buildInference(config, catalog, jobs, trainerDir);
   // A training file is usually followed by a job: start warming a trainer now.
   // The device profile is measured then too, unless a previous start cached it.
@@ -96,5 +97,5 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(config.dataDir),
     stagingPath: (name) => blobs.stagingPath(name) };
-  return { ctx, blobs, scheduler, signals };
+  return { ctx, blobs, scheduler, signals, log };
 }
