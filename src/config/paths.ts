@@ -11,6 +11,8 @@ export function dataPaths(dataDir: string) {
     database: join(dataDir, 'selftune.db'),
     files: join(dataDir, 'files'),
     uploads: join(dataDir, 'tmp'),
+    /** Room kept free so that deletes work on a full disk (see blobs/disk-space.ts). */
+    diskReserve: join(dataDir, 'disk-reserve'),
     models: join(dataDir, 'models'),
     runs: join(dataDir, 'runs'),
   };

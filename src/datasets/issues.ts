@@ -2,6 +2,7 @@
 // issue only (zod lists them in field order), so the caller sees one clear
 // reason per bad line, like OpenAI's own job errors do.
 import type { z } from 'zod';
+import { type ErrorCode, isErrorCode } from '../errors/catalogue.ts';
 import type { LineProblem } from './types.ts';
 
 type Path = ReadonlyArray<PropertyKey>;
@@ -40,7 +41,7 @@ function expectedName(expected: string): string {
   return expected === 'record' ? 'object' : expected;
 }
 
-export function problem(code: string, path: Path, text: string): LineProblem {
+export function problem(code: ErrorCode, path: Path, text: string): LineProblem {
   const field = path.length ? formatPath(path) : null;
   return { code, field, message: field ? `${field}: ${text}` : text };
 }
@@ -59,7 +60,7 @@ function isMessageKey(path: Path): boolean {
 }
 
 /** `messages[1]: missing required key 'role'`, with the field pointing at the missing key. */
-export function missingKey(code: string, path: Path): LineProblem {
+export function missingKey(code: ErrorCode, path: Path): LineProblem {
   const owner = formatPath(path.slice(0, -1)) || 'example';
   return { code, field: formatPath(path), message: `${owner}: missing required key '${String(path[path.length - 1])}'` };
 }
@@ -87,7 +88,7 @@ function translate(issue: Issue, path: Path): LineProblem {
       if (issue.origin === 'string') return problem('missing_content', path, 'must not be empty');
       return problem('invalid_value', path, `must have at least ${String(issue.minimum)} item(s)`);
     case 'custom':
-      return problem(String(issue.params?.['code'] ?? 'invalid_value'), path, issue.message);
+      return problem(isErrorCode(issue.params?.['code']) ? issue.params['code'] : 'invalid_value', path, issue.message);
     default:
       return problem('invalid_value', path, issue.message);
   }

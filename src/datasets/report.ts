@@ -1,6 +1,7 @@
 // Turns a validation report into the OpenAI job error object ({code, message,
 // param}) that a failed job carries. Wording follows the real API's messages
 // (openai.md §4); the list of bad lines is ours, since OpenAI gives only one.
+import type { ErrorCode } from '../errors/catalogue.ts';
 import type { DatasetReport } from './types.ts';
 
 export interface DatasetErrorOptions {
@@ -12,7 +13,7 @@ export interface DatasetErrorOptions {
 }
 
 export interface DatasetJobError {
-  code: string;
+  code: ErrorCode;
   message: string;
   param: string;
 }

@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../errors/catalogue.ts';
+
 // Shared shapes of the dataset validator. Kept apart from the logic so callers
 // (files service, job validation, Mistral file objects) can import types only.
 
@@ -22,7 +24,8 @@ export type SampleType = 'instruct' | 'pretrain' | 'classifier';
  */
 export interface DatasetIssue {
   line: number;
-  code: string;
+  /** A data-validation code of the error catalogue. */
+  code: ErrorCode;
   field: string | null;
   message: string;
 }

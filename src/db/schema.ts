@@ -29,7 +29,7 @@ export interface FilesTable {
 export interface JobsTable {
   id: string; // uuid; OpenAI shows `ftjob-<base62>`
   org_id: string;
-  created_via: string; // openai | mistral: decides the model-name scheme
+  created_via: string; // openai | mistral: provenance only (the request mapper decides every difference, in options)
   created_by: string | null; // api key fingerprint, for Mistral's created_by_me
   job_type: string; // completion | classifier
   status: string; // see jobs/job-status.ts

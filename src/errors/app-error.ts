@@ -1,25 +1,16 @@
-// One error type for the whole server. Routes throw it; each dialect has one
-// renderer that turns it into that API's error shape (see dialects/*/errors.ts).
+// One error type for the whole server. Every error is made from a code of the
+// catalogue (catalogue.ts), which decides its status and type; each dialect has
+// one renderer that turns it into that API's error shape (see dialects/*/errors.ts).
+import { type CodeWithStatus, ERROR_CATALOGUE, type ErrorCode, type ErrorType, isErrorCode } from './catalogue.ts';
 
-export const ERROR_TYPES = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  permission_error: 403,
-  not_found_error: 404,
-  conflict_error: 409,
-  payload_too_large_error: 413,
-  server_error: 500,
-} as const;
-export type ErrorType = keyof typeof ERROR_TYPES;
+export type { ErrorCode, ErrorType } from './catalogue.ts';
 
 export interface AppErrorInit {
-  status: number;
-  type: ErrorType;
-  message: string;
+  code: ErrorCode;
+  /** Defaults to the catalogue's message for the code. */
+  message?: string;
   /** The request field at fault, as a dotted path (`hyperparameters.n_epochs`). */
   param?: string | null;
-  /** A stable machine-readable code (`invalid_api_key`, `model_not_found`). */
-  code?: string | null;
   /** For a temporary failure (503): when the client may try again, sent as `retry-after`. */
   retryAfterSeconds?: number | null;
   cause?: unknown;
@@ -29,28 +20,31 @@ export class AppError extends Error {
   readonly status: number;
   readonly type: ErrorType;
   readonly param: string | null;
-  readonly code: string | null;
+  readonly code: ErrorCode;
   readonly retryAfterSeconds: number | null;
 
   constructor(init: AppErrorInit) {
-    super(init.message, { cause: init.cause });
+    const entry = ERROR_CATALOGUE[init.code];
+    super(init.message ?? entry.message, { cause: init.cause });
     this.name = 'AppError';
-    this.status = init.status;
-    this.type = init.type;
+    this.status = entry.status;
+    this.type = entry.type;
     this.param = init.param ?? null;
-    this.code = init.code ?? null;
+    this.code = init.code;
     this.retryAfterSeconds = init.retryAfterSeconds ?? null;
   }
 }
 
-export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
-  new AppError({ status: 400, type: 'invalid_request_error', message, param, code });
+export const appError = (code: ErrorCode, message?: string, param: string | null = null, cause?: unknown) =>
+  new AppError({ code, message, param, cause });
 
-export const notFound = (message: string, param: string | null = 'id', code: string | null = null) =>
-  new AppError({ status: 404, type: 'invalid_request_error', message, param, code });
+export const invalidRequest = (message: string, param: string | null, code: CodeWithStatus<400>) => appError(code, message, param);
 
-export const unauthorized = (message: string, code: string | null = 'invalid_api_key') =>
-  new AppError({ status: 401, type: 'invalid_request_error', message, code });
+export const notFound = (message: string, param: string | null, code: CodeWithStatus<404>) => appError(code, message, param);
 
-export const payloadTooLarge = (message: string, param: string | null = 'file') =>
-  new AppError({ status: 413, type: 'invalid_request_error', message, param, code: 'file_too_large' });
+/**
+ * A job's error (what validation or planning would fail it with) as a request
+ * error, e.g. for a dry run; a code from outside the catalogue (the trainer's own) reads as `invalid_request`.
+ */
+export const fromJobError = (error: { code: string; message: string; param: string | null }) =>
+  appError(isErrorCode(error.code) ? error.code : 'invalid_request', error.message, error.param);

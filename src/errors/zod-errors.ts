@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AppError, invalidRequest } from './app-error.ts';
+import type { CodeWithStatus } from './catalogue.ts';
 
 /** Dotted path as OpenAI reports it: `hyperparameters.n_epochs`, `integrations[0].wandb.project`. */
 export function dottedPath(path: ReadonlyArray<PropertyKey>): string {
@@ -31,7 +32,7 @@ export function zodToAppError(error: z.ZodError, input: unknown, root?: string):
   return invalidRequest(`Invalid '${param}': ${detail}.`, param, codeFor(issue));
 }
 
-function codeFor(issue: z.core.$ZodIssue): string {
+function codeFor(issue: z.core.$ZodIssue): CodeWithStatus<400> {
   switch (issue.code) {
     case 'too_big':
       return issue.origin === 'string' ? 'string_above_max_length' : issue.origin === 'object' ? 'object_above_max_properties' : 'value_above_maximum';

@@ -125,7 +125,7 @@ export class FilesService {
   /** `shownAs` is the id as the client sent it, for the error message. */
   async get(orgId: string, id: string | null, shownAs: string | null = id): Promise<FileRow> {
     const row = id ? await this.repo.find(orgId, id) : undefined;
-    if (!row) throw notFound(`No such File object: ${shownAs}`, 'id');
+    if (!row) throw notFound(`No such File object: ${shownAs}`, 'id', 'file_not_found');
     return row;
   }
 
@@ -137,6 +137,11 @@ export class FilesService {
     return this.blobs.read(row.blob_key);
   }
 
+  /** The stored content's size on disk (what a download sends). */
+  contentBytes(row: FileRow): Promise<number> {
+    return this.blobs.size(row.blob_key);
+  }
+
   blobPath(row: FileRow): string {
     return this.blobs.pathOf(row.blob_key);
   }
@@ -145,7 +150,7 @@ export class FilesService {
     const row = await this.get(orgId, id, shownAs);
     const refusal = await this.deletionGuard(orgId, row.id);
     if (refusal) throw invalidRequest(refusal, 'id', 'file_in_use');
-    await this.repo.delete(orgId, row.id);
+    await this.blobs.freeingSpace(() => this.repo.delete(orgId, row.id));
     await this.blobs.remove(row.blob_key);
     return row;
   }

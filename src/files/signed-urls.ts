@@ -1,11 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from '../errors/app-error.ts';
+import { appError } from '../errors/app-error.ts';
 
 const SECRET_FILE = 'url-signing.key';
 
-const forbidden = (message: string) => new AppError({ status: 403, type: 'permission_error', message, code: 'invalid_signature' });
+const forbidden = (message: string) => appError('invalid_signature', message);
 
 /**
  * Time-limited download links that work without an API key: the link carries

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { payloadTooLarge } from '../errors/app-error.ts';
+import { appError } from '../errors/app-error.ts';
 import { newUuid } from '../ids/ids.ts';
 import type { StagedUpload } from './files.service.ts';
 
@@ -29,7 +29,7 @@ export async function stageUpload(
   try {
     await pipeline(source, createWriteStream(path));
     if (truncated() || bytes > limitBytes) {
-      throw payloadTooLarge(`File '${filename}' is larger than the ${limitBytes}-byte upload limit.`);
+      throw appError('file_too_large', `File '${filename}' is larger than the ${limitBytes}-byte upload limit.`, 'file');
     }
   } catch (err) {
     await rm(path, { force: true });

@@ -1,7 +1,7 @@
-import { AppError } from '../errors/app-error.ts';
+import { appError } from '../errors/app-error.ts';
 import type { Generation, GenerationEvent, GenerationParams, FinishReason } from './generation.ts';
 import type { ResolvedModel } from './model-resolver.ts';
-import { sseData } from './sse.ts';
+import { sseData } from './sse-data.ts';
 
 interface ExternalChunk {
   choices?: Array<{ index: number; delta?: { content?: string | null }; finish_reason?: string | null }>;
@@ -62,7 +62,7 @@ export class ExternalServer {
   }
 }
 
-const unavailable = (message: string) => new AppError({ status: 502, type: 'server_error', message, code: 'external_inference_failed' });
+const unavailable = (message: string) => appError('external_inference_failed', message);
 
 /** Its SSE chunks as our events; usage from the final chunk (counted from deltas if it sends none). */
 async function* translate(body: ReadableStream<Uint8Array>, n: number): AsyncGenerator<GenerationEvent> {

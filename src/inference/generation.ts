@@ -1,5 +1,3 @@
-import type { ServerResponse } from 'node:http';
-
 // What a chat request asks the model for, and what comes back, independent of
 // dialect: the OpenAI and Mistral routes both map into and out of these.
 
@@ -46,25 +44,6 @@ export interface Generation {
   events: AsyncIterable<GenerationEvent>;
   /** Stops generating (the client went away); the events end without a result. */
   cancel(): void;
-}
-
-/**
- * Drains a generation into its final result (the non-streamed path). If the
- * client disconnects first, the generation is cancelled so it frees its slot
- * in the worker instead of running to its token limit for nobody.
- */
-export async function collect(generation: Generation, response: ServerResponse): Promise<GenerationResult> {
-  const onClose = () => {
-    if (!response.writableFinished) generation.cancel();
-  };
-  response.once('close', onClose);
-  if (response.destroyed) onClose(); // the client left while the request was still being set up
-  try {
-    for await (const event of generation.events) if (event.type === 'done') return event.result;
-    throw new Error('the generation ended without a result');
-  } finally {
-    response.off('close', onClose);
-  }
 }
 
 /** Classifier inputs and outputs, as the Mistral classification routes use them. */

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { AppError, invalidRequest } from '../errors/app-error.ts';
+import { appError, invalidRequest } from '../errors/app-error.ts';
 import type { CatalogModel } from '../models/model-catalog.ts';
 import type { ExternalServer } from './external-server.ts';
 import type { ClassifyInput, ClassifyOutput, Generation, GenerationParams } from './generation.ts';
@@ -46,7 +46,7 @@ export class InferenceService {
         if (!isWorkerCrash(err) || replay >= this.crashReplays) throw err; // caught in a worker crash: ask its successor
       }
     }
-    throw new AppError({ status: 500, type: 'server_error', message: 'The inference worker gave no classification result.' });
+    throw appError('internal_error', 'The inference worker gave no classification result.');
   }
 
   /** Frees a model's memory (it is being deleted); cheap when it was never loaded. */

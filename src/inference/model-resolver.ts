@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, appError } from '../errors/app-error.ts';
 import { toOpenAiId } from '../ids/ids.ts';
 import { JOB_STATUS, TERMINAL_STATUSES } from '../jobs/job-status.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
@@ -53,7 +53,7 @@ export class ModelResolver {
     const trainable = named && !isAbsolute(named) ? await this.catalog.trainable(orgId, named) : undefined;
     if (trainable) return trainable.path;
     const base = await this.catalog.get(orgId, root);
-    if (base?.kind !== 'base') throw new AppError({ status: 500, type: 'server_error', message: `The base model '${root}' of this adapter is no longer in the models directory.` });
+    if (base?.kind !== 'base') throw appError('internal_error', `The base model '${root}' of this adapter is no longer in the models directory.`);
     return base.base.path;
   }
 
@@ -64,8 +64,6 @@ export class ModelResolver {
       const job = jobs.find((j) => j.stats.planned_model === id);
       if (job) {
         return new AppError({
-          status: 404,
-          type: 'invalid_request_error',
           message: `The model '${id}' is not ready yet: fine-tuning job ${toOpenAiId('job', job.id)} is ${job.status}. It can be called once the job has succeeded.`,
           param: 'model',
           code: 'model_not_ready',

@@ -1,7 +1,7 @@
 import type { RequestedHyperparameters } from './job.ts';
 import { resolveHyperparameters } from './hyperparameters.ts';
 import { type PythonToolOptions, runPythonTool } from './python-tool.ts';
-import { invalidRequest } from '../errors/app-error.ts';
+import { fromJobError } from '../errors/app-error.ts';
 import { readModelFacts } from '../planning/model-facts.ts';
 import { jobKind } from '../planning/device-profile.ts';
 import { trainingFlopsPerToken } from '../planning/flops.ts';
@@ -69,7 +69,7 @@ export class JobEstimator {
       ? { plan: input.plan, facts: await readModelFacts(input.modelPath) }
       : await this.planner.plan({ modelPath: input.modelPath, task: input.jobType, hyperparameters: input.hyperparameters, nExamples });
     // A dry run of a job that would fail validation says why, as the job would.
-    if ('error' in planned) throw invalidRequest(planned.error.message, planned.error.param, planned.error.code);
+    if ('error' in planned) throw fromJobError(planned.error);
     const { plan, facts } = planned;
     const perToken = trainingFlopsPerToken(facts, plan.training_mode, exampleTokens, plan.gradient_checkpointing);
     const saves = Math.ceil(steps / stepsPerEpoch);

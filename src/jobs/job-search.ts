@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Job } from './job.ts';
 import { jobFromRow } from './job.codec.ts';
-import { wandbIntegrations } from './wandb-integration.ts';
 
 /** Mistral's job list filters, over every job of the organization whichever dialect created it. */
 export interface JobFilter {
@@ -43,7 +42,7 @@ export class JobSearch {
     }
     // Integrations are a small JSON list; filtering them in code keeps one query for both backends.
     const jobs = (await query.execute()).map(jobFromRow).filter((job) =>
-      wandbIntegrations(job.integrations).some((w) => (!f.wandbProject || w.project === f.wandbProject) && (!f.wandbName || w.name === f.wandbName)),
+      job.integrations.some((w) => (!f.wandbProject || w.project === f.wandbProject) && (!f.wandbName || w.name === f.wandbName)),
     );
     return { jobs: jobs.slice(f.page * f.pageSize, (f.page + 1) * f.pageSize), total: jobs.length };
   }

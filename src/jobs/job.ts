@@ -1,3 +1,5 @@
+import type { TrainingPlan } from '../planning/memory-plan.ts';
+import type { JobEstimate } from './job-estimate.ts';
 import type { JobStatus } from './job-status.ts';
 
 export type Auto = 'auto';
@@ -52,22 +54,80 @@ export interface JobStats {
   device?: string;
   /** Processes the job trained on (one per GPU). */
   world_size?: number;
-  /** Mistral's job metadata, worked out at validation (jobs/job-estimate.ts). */
-  estimate?: import('./job-estimate.ts').JobEstimate;
+  /** Cost and duration, worked out at validation when the job asks for it (jobs/job-estimate.ts). */
+  estimate?: JobEstimate;
   /** Training files with invalid lines skipped (invalid_sample_skip_percentage): file id → filtered copy. */
   filtered_files?: Record<string, string>;
   /** How the job trains to fit the device's memory, planned at validation (planning/memory-plan.ts). */
-  plan?: import('../planning/memory-plan.ts').TrainingPlan;
+  plan?: TrainingPlan;
   /** The trainer's measured peak memory (CUDA: most allocated; CPU: the process's peak resident set). */
   peak_memory_bytes?: number;
   /** Millisecond timestamps of each phase boundary (validation, queue wait, worker start, training). */
   timings?: Record<string, number>;
 }
 
+/** A git repository whose text files become training samples. */
+export interface RepositoryInput {
+  type: 'github';
+  owner: string;
+  name: string;
+  /** The branch or tag to clone; the default branch's name once resolved. */
+  ref: string | null;
+  weight: number;
+  /** The commit `ref` named when the job was created, then the commit validation cloned. */
+  commitId: string | null;
+  /** The clone's access token: kept only until validation has cloned the repository, then erased. */
+  token: string | null;
+  /** The samples validation wrote: one `{"text"}` line per text file of the tree. */
+  samples: { path: string; count: number } | null;
+}
+
+/** One head of a classifier job: a target and its labels. */
+export interface ClassifierTarget {
+  name: string;
+  labels: string[];
+  weight: number;
+  lossFunction: 'single_class' | 'multi_class';
+}
+
+/**
+ * What a job asks of training beyond files and hyperparameters. Wherever the
+ * two APIs behave differently, the request mapper decides it here, so the
+ * domain never asks which API created a job.
+ */
+export interface JobOptions {
+  /** The share of a training file's lines (0–0.5) that may be invalid and are then skipped instead of failing validation. */
+  invalidSampleSkipPercentage: number;
+  repositories: RepositoryInput[];
+  /** Given with the job, or read from the data at validation; null until known (and for completion jobs). */
+  classifierTargets: ClassifierTarget[] | null;
+  /** The address of the W&B run, once the trainer reports it. */
+  wandbUrl: string | null;
+  /** How the learning rate decays after warm-up. */
+  lrSchedule: 'linear' | 'cosine';
+  /** The scheme the fine-tuned model's name follows (models/model-names.ts). */
+  modelNaming: 'openai' | 'mistral';
+  /** Work out cost and duration at validation (tokenizes the data, so only when a client shows it). */
+  estimate: boolean;
+}
+
+/**
+ * A W&B integration, whichever API asked for it. The API key is checked at the
+ * edge and never stored: the trainer logs with the server's own W&B settings.
+ */
+export interface WandbIntegration {
+  type: 'wandb';
+  project: string;
+  name: string | null;
+  runName: string | null;
+  entity: string | null;
+  tags: string[];
+}
+export type Integration = WandbIntegration;
+
 export interface Job {
   id: string;
   orgId: string;
-  createdVia: 'openai' | 'mistral';
   createdBy: string | null;
   jobType: 'completion' | 'classifier';
   status: JobStatus;
@@ -80,9 +140,9 @@ export interface Job {
   suffix: string | null;
   seed: number;
   metadata: Record<string, string> | null;
-  integrations: unknown[];
+  integrations: Integration[];
   autoStart: boolean;
-  options: Record<string, unknown>;
+  options: JobOptions;
   fineTunedModel: string | null;
   resultFiles: string[];
   trainedTokens: number | null;

@@ -17,8 +17,9 @@ export interface JobListQuery {
 export class JobsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(job: Job): Promise<void> {
-    await this.db.insertInto('jobs').values(newJobRow(job)).execute();
+  /** `createdVia`: which API asked, stored as provenance only. */
+  async insert(job: Job, createdVia: 'openai' | 'mistral'): Promise<void> {
+    await this.db.insertInto('jobs').values(newJobRow(job, createdVia)).execute();
   }
 
   async find(orgId: string, id: string): Promise<Job | undefined> {

@@ -24,7 +24,7 @@ function serviceOver(statuses: JobStatus[]) {
     },
   };
   const events = { add: async () => {} };
-  const service = new JobsService(repo as never, events as never, {} as never, {} as never, new JobSignals(), { nowMs: () => 0 });
+  const service = new JobsService(repo as never, events as never, {} as never, {} as never, new JobSignals(), { nowMs: () => 0 }, {} as never);
   return service;
 }
 

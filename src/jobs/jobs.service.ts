@@ -4,15 +4,17 @@ import type { FilesRepository } from '../files/files.repository.ts';
 import type { Clock } from '../ids/clock.ts';
 import { newUuid, toOpenAiId } from '../ids/ids.ts';
 import type { ModelCatalog } from '../models/model-catalog.ts';
-import type { Job, JobChanges, RequestedHyperparameters, TrainingFileRef } from './job.ts';
+import type { RepositoryImporter } from '../repositories/git-import.ts';
+import type { Integration, Job, JobChanges, JobOptions, RequestedHyperparameters, TrainingFileRef } from './job.ts';
 import type { JobSignals } from './job-signals.ts';
 import { canMove, isTerminal, type JobStatus, sourcesOf } from './job-status.ts';
 import type { JobListQuery, JobsRepository } from './jobs.repository.ts';
 
-/** A create request, whichever dialect it came through. */
+/** A create request, whichever dialect it came through: what its pure request mapper made of it. */
 export interface CreateJobCommand {
   orgId: string;
-  createdVia: Job['createdVia'];
+  /** Which API asked: stored as provenance, never read by the domain (every difference is in `options`). */
+  createdVia: 'openai' | 'mistral';
   createdBy: string | null;
   jobType: Job['jobType'];
   model: string;
@@ -23,9 +25,10 @@ export interface CreateJobCommand {
   suffix: string | null;
   seed: number | null;
   metadata: Record<string, string> | null;
-  integrations: unknown[];
+  integrations: Integration[];
   autoStart: boolean;
-  options: Record<string, unknown>;
+  /** Repositories come with no commit yet: `create` resolves their refs. */
+  options: JobOptions;
 }
 
 const MAX_SEED = 2147483647;
@@ -44,6 +47,7 @@ export class JobsService {
     private readonly catalog: ModelCatalog,
     private readonly signals: JobSignals,
     private readonly clock: Clock,
+    private readonly repositories: Pick<RepositoryImporter, 'resolve'>,
   ) {}
 
   async create(cmd: CreateJobCommand): Promise<Job> {
@@ -59,12 +63,14 @@ export class JobsService {
     }
     await this.checkFiles(cmd.orgId, cmd.trainingFiles.map((f) => f.file_id), 'training_file');
     await this.checkFiles(cmd.orgId, cmd.validationFiles, 'validation_file');
+    // The commit each ref names now, as the real API reports at create; validation clones it.
+    const repositories = [];
+    for (const [i, repo] of cmd.options.repositories.entries()) repositories.push(await this.repositories.resolve(repo, `repositories[${i}]`));
     const now = this.clock.nowMs();
     const id = newUuid();
     await this.jobs.insert({
       id,
       orgId: cmd.orgId,
-      createdVia: cmd.createdVia,
       createdBy: cmd.createdBy,
       jobType: cmd.jobType,
       status: 'validating',
@@ -79,7 +85,7 @@ export class JobsService {
       metadata: cmd.metadata,
       integrations: cmd.integrations,
       autoStart: cmd.autoStart,
-      options: cmd.options,
+      options: { ...cmd.options, repositories },
       fineTunedModel: null,
       resultFiles: [],
       trainedTokens: null,
@@ -95,7 +101,7 @@ export class JobsService {
       queuedAt: null,
       startedAt: null,
       finishedAt: null,
-    });
+    }, cmd.createdVia);
     const openAiId = toOpenAiId('job', id);
     await this.event({ jobId: id, message: `Created fine-tuning job: ${openAiId}`, status: 'validating', data: {} });
     const training = cmd.trainingFiles.map((f) => toOpenAiId('file', f.file_id)).join(', ');
@@ -172,7 +178,8 @@ export class JobsService {
   async resume(orgId: string, id: string | null): Promise<Job> {
     const job = await this.get(orgId, id);
     if (job.status !== 'paused') throw this.wrongState(job, 'resumed');
-    const updated = await this.moveTo(job, 'queued', { queuedAt: this.clock.nowMs(), control: null }, 'Fine-tuning job resumed', { from: ['paused'] });
+    // The trainer's restart says "Fine-tuning job resumed" (once per resume, whatever caused it).
+    const updated = await this.moveTo(job, 'queued', { queuedAt: this.clock.nowMs(), control: null }, 'Resume requested; the job is queued', { from: ['paused'] });
     this.signals.emit('wake');
     return updated;
   }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { AppError } from '../errors/app-error.ts';
+import { appError } from '../errors/app-error.ts';
 
 export interface PythonToolOptions {
   python: string;
@@ -25,7 +25,7 @@ export function runPythonTool(opts: PythonToolOptions, args: string[], stdin = '
       const last = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).at(-1);
       if (code === 0 && last && last.event !== 'failed') return resolve(last);
       const why = last?.event === 'failed' ? String(last.message) : `exit code ${code}: ${err.trim().split('\n').at(-1) ?? ''}`;
-      reject(new AppError({ status: 500, type: 'server_error', message: `selftune_trainer ${args[0]} failed: ${why}` }));
+      reject(appError('trainer_tool_failed', `selftune_trainer ${args[0]} failed: ${why}`));
     });
     child.stdin.end(stdin);
   });

@@ -39,16 +39,24 @@ export function stepMessage(m: StepMetrics & { total_steps: number }): string {
   return text;
 }
 
-/** Records what one trainer run reports, event by event, and builds the results when it completes. */
+/**
+ * Records what one trainer run reports, event by event, and builds the results when it completes.
+ * A run resumed from a checkpoint replays the steps after it: those steps (up to the
+ * highest one already recorded) were reported before, so they are not recorded again.
+ */
 export class TrainingProgress {
   outcome: RunOutcome | null = null;
   private resumedFrom = 0;
+  /** Steps up to here have their metrics event (and checkpoint event) from an earlier run. */
+  private recordedUpTo: number;
 
   constructor(
     private readonly deps: ProgressDeps,
     private job: Job,
     private readonly root: string,
-  ) {}
+  ) {
+    this.recordedUpTo = job.currentStep;
+  }
 
   async apply(e: TrainerEvent): Promise<void> {
     const { jobs, events, clock } = this.deps;
@@ -59,6 +67,8 @@ export class TrainingProgress {
         break;
       case 'started': {
         this.resumedFrom = e.resumed_from_step;
+        // A server killed between a step's event and the job's current_step still recorded that step.
+        this.recordedUpTo = Math.max(this.recordedUpTo, await this.lastRecordedStep());
         const resolved = { ...this.job.resolvedHyperparameters!, n_epochs: e.n_epochs, batch_size: e.batch_size, learning_rate: e.learning_rate, training_mode: e.training_mode };
         const timings = { ...this.job.stats.timings, trainer_started: now };
         const stats = { ...this.job.stats, device: e.device, world_size: e.world_size ?? 1, steps_per_epoch: e.steps_per_epoch, train_tokens_per_epoch: e.train_tokens_per_epoch, timings };
@@ -69,6 +79,7 @@ export class TrainingProgress {
         break;
       }
       case 'step': {
+        if (e.step <= this.recordedUpTo) break; // a replayed step
         const { event: _e, epoch: _ep, step_tokens: _st, elapsed_seconds, tokens_per_second, trained_tokens: _t, ...metrics } = e;
         await events.add({ jobId: this.job.id, type: 'metrics', message: stepMessage(metrics), data: metrics }, now);
         const doneThisRun = e.step - this.resumedFrom;
@@ -78,7 +89,9 @@ export class TrainingProgress {
         this.job = await jobs.update(this.job.id, { currentStep: e.step, estimatedFinish, ...stats }, now);
         break;
       }
-      case 'checkpoint':
+      case 'checkpoint': {
+        const final = e.step === this.job.totalSteps;
+        const modelId = final ? this.job.stats.planned_model! : checkpointModelName(this.root, this.job.orgId, this.job.suffix, e.step);
         await this.deps.checkpoints.upsert({
           id: newUuid(),
           job_id: this.job.id,
@@ -86,9 +99,12 @@ export class TrainingProgress {
           created_at: now,
           path: relative(this.deps.dataDir, e.path),
           metrics: JSON.stringify(e.metrics),
-          model_id: e.step === this.job.totalSteps ? this.job.stats.planned_model! : checkpointModelName(this.root, this.job.orgId, this.job.suffix, e.step),
+          model_id: modelId,
         });
+        // Announced as it is saved (the final step is the model itself), once even when a resumed run saves it again.
+        if (!final && e.step > this.recordedUpTo) await events.add({ jobId: this.job.id, message: `Checkpoint created at step ${e.step} with Snapshot ID: ${modelId}`, data: {} }, now);
         break;
+      }
       case 'checkpoint_removed': {
         const removed = await this.deps.checkpoints.removeStep(this.job.id, e.step);
         if (removed) await this.deps.catalog.removeCheckpointModel(removed.id);
@@ -106,7 +122,7 @@ export class TrainingProgress {
         break;
       case 'integration':
         // Mistral shows the run's address on the job's integration.
-        this.job = await jobs.update(this.job.id, { options: { ...this.job.options, wandb_url: e.url } }, now);
+        this.job = await jobs.update(this.job.id, { options: { ...this.job.options, wandbUrl: e.url } }, now);
         await events.add({ jobId: this.job.id, message: `Logging to W&B (${e.mode}): ${e.url}`, data: {} }, now);
         break;
       case 'failed':
@@ -118,7 +134,7 @@ export class TrainingProgress {
   }
 
   /** Registers the final and checkpoint models and the results file; returns the job's closing fields. */
-  async publishResults(finalPath: string): Promise<{ modelId: string; resultFileId: string; checkpointMessages: string[] }> {
+  async publishResults(finalPath: string): Promise<{ modelId: string; resultFileId: string }> {
     const { catalog, checkpoints, events, files, clock, dataDir } = this.deps;
     const job = this.job;
     const modelId = job.stats.planned_model!;
@@ -126,16 +142,19 @@ export class TrainingProgress {
     const trainingMode = job.resolvedHyperparameters?.training_mode ?? 'full';
     const base = { org_id: job.orgId, job_id: job.id, base_model: this.root, model_type: job.jobType, training_mode: trainingMode, created_at: now, name: null, description: null, archived: 0 };
     await catalog.insert({ ...base, id: modelId, checkpoint_id: null, path: relative(dataDir, finalPath) });
-    const checkpointMessages: string[] = [];
     for (const ckpt of await checkpoints.all(job.id)) {
       if (ckpt.model_id === modelId) continue;
       await catalog.insert({ ...base, id: ckpt.model_id, checkpoint_id: ckpt.id, path: join(ckpt.path, 'model') });
-      checkpointMessages.push(`Checkpoint created at step ${ckpt.step} with Snapshot ID: ${ckpt.model_id}`);
     }
     const csv = stepMetricsCsv(await events.all(job.id, 'metrics'));
     const content = this.deps.resultFilesBase64 ? Buffer.from(Buffer.from(csv).toString('base64')) : Buffer.from(csv);
     const resultFile = await files.createGenerated(job.orgId, job.id, 'step_metrics.csv', content);
-    return { modelId, resultFileId: resultFile.id, checkpointMessages: checkpointMessages.reverse() };
+    return { modelId, resultFileId: resultFile.id };
+  }
+
+  private async lastRecordedStep(): Promise<number> {
+    const [latest] = await this.deps.events.page(this.job.id, 1, undefined, 'metrics');
+    return latest?.data ? (JSON.parse(latest.data) as { step: number }).step : 0;
   }
 
   get current(): Job {

@@ -1,51 +1,49 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { invalidRequest } from '../errors/app-error.ts';
-import { newUuid } from '../ids/ids.ts';
+import type { RepositoryInput } from '../jobs/job.ts';
 
 const exec = promisify(execFile);
 
 /** Files larger than this are not turned into samples (generated or vendored data, mostly). */
 const MAX_FILE_BYTES = 256 * 1024;
 
-export interface RepositoryRequest {
-  name: string;
-  owner: string;
-  ref?: string | null | undefined;
-  token: string;
-}
-
-export interface ImportedRepository {
-  ref: string;
-  commit_id: string;
-  /** A JSONL file of `{"text": …}` samples, one per text file of the tree. */
-  samples_path: string;
-  samples: number;
-}
-
 /**
- * Clones `<gitBaseUrl>/<owner>/<name>` at `ref` with the git CLI (shallow), and
- * turns every tracked text file into a training sample. The clone is removed;
- * only the samples file is kept.
+ * Git repositories as training data, through the git CLI: `resolve` asks the
+ * remote which commit a ref names (at create, nothing written); `import` clones
+ * it shallowly and turns every tracked text file into a `{"text"}` sample (at
+ * validation). The clone is removed; only the samples file is kept.
  */
 export class RepositoryImporter {
-  constructor(
-    private readonly gitBaseUrl: string,
-    private readonly dir: string,
-  ) {}
+  constructor(private readonly gitBaseUrl: string) {}
 
-  async import(repo: RepositoryRequest, param: string): Promise<ImportedRepository> {
-    const home = join(this.dir, newUuid());
-    const tree = join(home, 'tree');
-    await mkdir(home, { recursive: true });
-    const url = `${this.gitBaseUrl.replace(/\/$/, '')}/${repo.owner}/${repo.name}`;
-    // The token travels as a header, never in the URL (which git may print in errors).
-    const auth = repo.token ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${repo.token}`).toString('base64')}`] : [];
+  /** The repository with its ref (the default branch when none was given) and the commit it names now. */
+  async resolve(repo: RepositoryInput, param: string): Promise<RepositoryInput> {
+    const listed = await this.git(repo, param, 'could not be reached', ['ls-remote', '--symref', this.url(repo), repo.ref ?? 'HEAD']);
+    const lines = listed.split('\n').map((line) => line.split('\t'));
+    if (!repo.ref) {
+      const branch = lines.map(([left]) => /^ref: refs\/heads\/(.+)$/.exec(left ?? '')?.[1]).find(Boolean);
+      const commit = lines.find(([left, name]) => name === 'HEAD' && !left?.startsWith('ref:'))?.[0];
+      if (!branch || !commit) throw invalidRequest(`Repository ${this.label(repo)} has no default branch.`, param, 'repository_unavailable');
+      return { ...repo, ref: branch, commitId: commit };
+    }
+    const refs = new Map(lines.map(([sha, name]) => [name ?? '', sha ?? '']));
+    // A branch, else a tag (an annotated tag's `^{}` line is the commit it points at).
+    const commit = refs.get(`refs/heads/${repo.ref}`) ?? refs.get(`refs/tags/${repo.ref}^{}`) ?? refs.get(`refs/tags/${repo.ref}`);
+    if (!commit) throw invalidRequest(`Repository ${this.label(repo)} has no branch or tag '${repo.ref}'.`, param, 'repository_unavailable');
+    return { ...repo, commitId: commit };
+  }
+
+  /** Clones the repository at its ref and writes its samples to `samplesPath`; the token is dropped. */
+  async import(repo: RepositoryInput, param: string, samplesPath: string): Promise<RepositoryInput> {
+    const tree = `${samplesPath}.tree`;
+    await rm(tree, { recursive: true, force: true });
+    await mkdir(dirname(samplesPath), { recursive: true });
     try {
       const branch = repo.ref ? ['--branch', repo.ref] : [];
-      await exec('git', [...auth, 'clone', '--quiet', '--depth', '1', ...branch, url, tree], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+      await this.git(repo, param, 'could not be cloned', ['clone', '--quiet', '--depth', '1', ...branch, this.url(repo), tree]);
       const git = (...args: string[]) => exec('git', ['-C', tree, ...args]).then((r) => r.stdout.trim());
       const commit = await git('rev-parse', 'HEAD');
       const ref = repo.ref ?? (await git('rev-parse', '--abbrev-ref', 'HEAD'));
@@ -55,19 +53,28 @@ export class RepositoryImporter {
         const text = await textOf(join(tree, file));
         if (text !== null) lines.push(JSON.stringify({ text }));
       }
-      if (lines.length === 0) throw invalidRequest(`Repository ${repo.owner}/${repo.name} at ${ref} has no text files to train on.`, param, 'empty_repository');
-      const samplesPath = join(home, 'samples.jsonl');
+      if (lines.length === 0) throw invalidRequest(`Repository ${this.label(repo)} at ${ref} has no text files to train on.`, param, 'empty_repository');
       await writeFile(samplesPath, lines.join('\n') + '\n');
-      return { ref, commit_id: commit, samples_path: samplesPath, samples: lines.length };
-    } catch (err) {
-      await rm(home, { recursive: true, force: true });
-      if ((err as { stderr?: string }).stderr !== undefined) {
-        const why = String((err as { stderr: string }).stderr).trim().split('\n').at(-1);
-        throw invalidRequest(`Repository ${repo.owner}/${repo.name}${repo.ref ? ` at ${repo.ref}` : ''} could not be cloned: ${why}`, param, 'repository_unavailable');
-      }
-      throw err;
+      return { ...repo, ref, commitId: commit, token: null, samples: { path: samplesPath, count: lines.length } };
     } finally {
       await rm(tree, { recursive: true, force: true });
+    }
+  }
+
+  private url = (repo: RepositoryInput) => `${this.gitBaseUrl.replace(/\/$/, '')}/${repo.owner}/${repo.name}`;
+  private label = (repo: RepositoryInput) => `${repo.owner}/${repo.name}`;
+
+  /** Runs git against the remote; its failure becomes a 400 naming the repository and git's last word. */
+  private async git(repo: RepositoryInput, param: string, failed: string, args: string[]): Promise<string> {
+    // The token travels as a header, never in the URL (which git may print in errors).
+    const auth = repo.token ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${repo.token}`).toString('base64')}`] : [];
+    try {
+      return (await exec('git', [...auth, ...args], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } })).stdout.trim();
+    } catch (err) {
+      const stderr = (err as { stderr?: string }).stderr;
+      if (stderr === undefined) throw err;
+      const why = stderr.trim().split('\n').at(-1);
+      throw invalidRequest(`Repository ${this.label(repo)}${repo.ref ? ` at ${repo.ref}` : ''} ${failed}: ${why}`, param, 'repository_unavailable');
     }
   }
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { unauthorized } from '../errors/app-error.ts';
+import { appError } from '../errors/app-error.ts';
 import type { Caller } from './context.ts';
 
 export const DEFAULT_ORG = 'org-default';
@@ -27,7 +27,7 @@ const sameKey = (a: string, b: string) => {
 export function authenticate(request: FastifyRequest, apiKeys: readonly string[]): Caller {
   const key = bearer(request);
   if (apiKeys.length === 0) return { orgId: DEFAULT_ORG, keyFingerprint: key ? fingerprint(key) : null };
-  if (!key) throw unauthorized("You didn't provide an API key. Provide it in the Authorization header (Authorization: Bearer YOUR_KEY).", null);
-  if (!apiKeys.some((k) => sameKey(k, key))) throw unauthorized('Incorrect API key provided.');
+  if (!key) throw appError('missing_api_key', "You didn't provide an API key. Provide it in the Authorization header (Authorization: Bearer YOUR_KEY).");
+  if (!apiKeys.some((k) => sameKey(k, key))) throw appError('invalid_api_key', 'Incorrect API key provided.');
   return { orgId: DEFAULT_ORG, keyFingerprint: fingerprint(key) };
 }

@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { DiskBlobs } from '../blobs/disk-blobs.ts';
+import { DiskReserve } from '../blobs/disk-space.ts';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
 import type { Config } from '../config/config.ts';
 import { type DataPaths, trainerDir } from '../config/paths.ts';
 import type { Store } from '../db/backend.ts';
 import { EventsRepository } from '../events/events.repository.ts';
 import { LocalExecutor } from '../executors/local/local-executor.ts';
+import { DeferredLogger } from '../logging/logger.ts';
 import { FilesRepository } from '../files/files.repository.ts';
 import { FilesService } from '../files/files.service.ts';
 import { buildInference } from '../inference/build-inference.ts';
@@ -17,7 +18,7 @@ import { ACTIVE_WORKER_STATUSES } from '../jobs/job-status.ts';
 import { JobValidator } from '../jobs/job-validator.ts';
 import { JobEstimator } from '../jobs/job-estimate.ts';
 import { JobSearch } from '../jobs/job-search.ts';
-import { MistralValidation } from '../jobs/mistral-validation.ts';
+import { InputResolver } from '../jobs/input-resolution.ts';
 import { DeviceProfiles } from '../planning/device-profile.ts';
 import { JobPlanner } from '../planning/job-planner.ts';
 import { FileSearch } from '../files/file-search.ts';
@@ -41,8 +42,10 @@ const NEEDS_FILES = ['validating', 'validated', 'queued', 'paused', ...ACTIVE_WO
 /** Builds every service from the config, store and paths; the one place that knows how pieces connect. */
 export function buildContainer(config: Config, store: Store, paths: DataPaths, clock: Clock = systemClock) {
   const owner = `${hostname()}:${process.pid}:${randomBase62(6)}`;
+  // The pipeline is built before the HTTP server; its logger becomes the target once it exists.
+  const log = new DeferredLogger();
   const signals = new JobSignals();
-  const blobs = new DiskBlobs(paths.files, paths.uploads);
+  const blobs = new DiskBlobs(paths.files, paths.uploads, new DiskReserve(paths.diskReserve));
   const jobsRepo = new JobsRepository(store.db);
   const filesRepo = new FilesRepository(store.db);
   const events = new EventsRepository(store.db);
@@ -52,35 +55,34 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
     const users = await jobsRepo.activeJobsUsingFile(orgId, fileId, NEEDS_FILES);
     return users.length ? `File is in use by fine-tuning job ${toOpenAiId('job', users[0]!.id)} (status ${users[0]!.status}); delete it once the job has finished.` : null;
   });
-  const jobs = new JobsService(jobsRepo, events, filesRepo, catalog, signals, clock);
+  const repositories = new RepositoryImporter(config.gitBaseUrl);
+  const jobs = new JobsService(jobsRepo, events, filesRepo, catalog, signals, clock, repositories);
   const jobSearch = new JobSearch(store.db);
   const profiles = new DeviceProfiles({ python: config.python, trainerDir, dataDir: config.dataDir, memoryOverride: config.deviceMemoryBytes, seedPath: config.deviceProfile, nowMs: () => clock.nowMs() });
   const planner = new JobPlanner(profiles, { defaultSeqLen: config.maxSeqLen, concurrentJobs: config.maxConcurrentJobs });
   const estimator = new JobEstimator(planner, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
-  const mistralValidation = new MistralValidation(files, catalog, estimator, events, clock, paths.runs);
-  const validator = new JobValidator(jobs, files, clock, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 }, { planner, catalog }, mistralValidation);
-  const executor = new LocalExecutor(
-    { store, service: jobs, catalog, planner, jobs: jobsRepo, events, checkpoints, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
+  const inputs = new InputResolver(files, catalog, planner, estimator, repositories, paths.runs, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
+  const validator = new JobValidator(jobs, inputs, events, clock);
+  const executor = new LocalExecutor(files, {
+    python: config.python,
+    trainerDir,
+    trainerStandby: config.trainerStandby,
+    trainProcesses: config.trainProcesses,
+    runsDir: paths.runs,
+  });
+  const scheduler = new Scheduler(
+    { store, validator, executor, service: jobs, planner, log, jobs: jobsRepo, events, checkpoints, catalog, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
     {
-      python: config.python,
-      trainerDir,
-      trainerStandby: config.trainerStandby,
-      trainProcesses: config.trainProcesses,
-      runsDir: paths.runs,
+      owner,
+      maxConcurrentJobs: config.maxConcurrentJobs,
       leaseMs: config.leaseSeconds * 1000,
       heartbeatMs: config.heartbeatSeconds * 1000,
+      pollMs: 1000,
+      maxRecoveries: config.maxRecoveries,
       maxSeqLen: config.maxSeqLen,
+      soleScheduler: store.profile.soleScheduler,
     },
-    owner,
   );
-  const scheduler = new Scheduler(store, jobs, validator, executor, signals, clock, {
-    owner,
-    maxConcurrentJobs: config.maxConcurrentJobs,
-    leaseMs: config.leaseSeconds * 1000,
-    pollMs: 1000,
-    maxRecoveries: config.maxRecoveries,
-    soleScheduler: store.profile.soleScheduler,
-  });
   const inference = buildInference(config, catalog, jobs, trainerDir);
   // A training file is usually followed by a job: start warming a trainer now.
   // The device profile is measured then too, unless a previous start cached it.
@@ -91,10 +93,9 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
   };
   const modelPulls = new ModelPulls({ python: config.python, trainerDir, modelsDir: paths.models, now: () => clock.nowMs() });
   const exporter = new ModelExporter(catalog, new ModelResolver(catalog, jobs, config.dataDir), jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
-  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, estimator,
+  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs,
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(config.dataDir),
-    repositories: new RepositoryImporter(config.gitBaseUrl, join(config.dataDir, 'repositories')),
     stagingPath: (name) => blobs.stagingPath(name) };
-  return { ctx, blobs, scheduler, signals };
+  return { ctx, blobs, scheduler, signals, log };
 }

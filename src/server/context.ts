@@ -4,9 +4,8 @@ import type { EventsRepository } from '../events/events.repository.ts';
 import type { FileSearch } from '../files/file-search.ts';
 import type { FilesService } from '../files/files.service.ts';
 import type { SignedUrls } from '../files/signed-urls.ts';
-import type { JobEstimator } from '../jobs/job-estimate.ts';
+import type { InputResolver } from '../jobs/input-resolution.ts';
 import type { JobSearch } from '../jobs/job-search.ts';
-import type { RepositoryImporter } from '../repositories/git-import.ts';
 import type { InferenceService } from '../inference/inference-service.ts';
 import type { Clock } from '../ids/clock.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
@@ -28,12 +27,11 @@ export interface AppContext {
   exporter: ModelExporter;
   /** Chat generation and classification with any callable model. */
   inference: InferenceService;
-  /** Mistral's job and file list filters, job estimates, signed download links and repository import. */
+  /** Mistral's job and file list filters, a dry run's input resolution and signed download links. */
   jobSearch: JobSearch;
   fileSearch: FileSearch;
-  estimator: JobEstimator;
+  inputs: InputResolver;
   signedUrls: SignedUrls;
-  repositories: RepositoryImporter;
   /** Staging path for an upload in flight. */
   stagingPath(name: string): string;
 }

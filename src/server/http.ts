@@ -4,6 +4,7 @@ import { mistralPlugin } from '../dialects/mistral/mistral.plugin.ts';
 import { openAiPlugin } from '../dialects/openai/openai.plugin.ts';
 import { newRequestId } from '../ids/ids.ts';
 import { registerDashboard } from './dashboard.ts';
+import { renderFrameworkError } from './dialect-errors.ts';
 import type { AppContext } from './context.ts';
 
 export interface Health {
@@ -20,6 +21,7 @@ export async function buildHttp(ctx: AppContext, health: Health): Promise<Fastif
     logController: new LogController({ disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace' }),
     bodyLimit: 8 * 1024 * 1024,
     genReqId: () => newRequestId(),
+    frameworkErrors: renderFrameworkError,
   });
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);

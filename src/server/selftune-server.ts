@@ -29,11 +29,12 @@ export async function createServer(config: Config): Promise<SelftuneServer> {
   const unlock = lockDataDir(config.dataDir);
   const store = openStore(config.databaseUrl, paths.database);
   await migrate(store);
-  const { ctx, blobs, scheduler } = buildContainer(config, store, paths);
+  const { ctx, blobs, scheduler, log } = buildContainer(config, store, paths);
   await blobs.init();
   await mkdir(paths.runs, { recursive: true });
   const health: Health = { ready: false, problem: null, activeJobs: () => scheduler.activeJobs };
   const app = await buildHttp(ctx, health);
+  log.use(app.log);
 
   const ready = (async () => {
     await Promise.all([

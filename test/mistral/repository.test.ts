@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { after, before, test } from 'node:test';
+import { dataPaths } from '../../src/config/paths.ts';
 import { freePort, startServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { waitForPort } from '../helpers/wait.ts';
 import { createJob, isOver, mistralClient, waitMistral } from './mistral-helpers.ts';
@@ -38,12 +40,23 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-test('a repository-only job clones the ref, reports the commit and trains on its text files', async () => {
+/** The job's stored options column, as a later version would read it. */
+function storedOptions(dataDir: string, jobId: string): string {
+  const db = new Sqlite(dataPaths(dataDir).database, { readonly: true });
+  try {
+    return (db.prepare('SELECT options FROM jobs WHERE id = ?').get(jobId) as { options: string }).options;
+  } finally {
+    db.close();
+  }
+}
+
+test('a repository-only job: the commit is reported at create, cloned at validation, trained on, and the token erased', async () => {
   const client = mistralClient(t);
+  const token = 'secret-token-for-this-test';
   const job = await createJob(client, {
     model: 'selftune-tiny',
     autoStart: true,
-    repositories: [{ name: 'snippets', owner: 'acme', ref: 'v1', token: 'unused-locally', weight: 2 }],
+    repositories: [{ name: 'snippets', owner: 'acme', ref: 'v1', token, weight: 2 }],
     hyperparameters: { learningRate: 1e-3, trainingSteps: 4 },
   });
   assert.equal(job.jobType, 'completion');
@@ -53,27 +66,53 @@ test('a repository-only job clones the ref, reports the commit and trains on its
   const done = await waitMistral(client, job.id, isOver);
   assert.equal(done.status, 'SUCCESS', JSON.stringify(done.events));
   assert.equal(done.hyperparameters.trainingSteps, 4);
+  assert.ok(done.jobType === 'completion' && done.repositories![0]!.commitId === commit);
+  // The samples live with the job's run; the token was used for the clone and is gone from the store.
+  const inputs = await readdir(join(dataPaths(t.dataDir).runs, job.id, 'inputs'));
+  assert.deepEqual(inputs, ['repository-0.jsonl']);
+  const stored = storedOptions(t.dataDir, job.id);
+  assert.ok(stored.includes(commit) && !stored.includes(token), stored);
   const seen = await t.client.fineTuning.jobs.retrieve(`ftjob-${(await import('../../src/ids/ids.ts')).uuidToBase62(job.id)}`);
   assert.equal(seen.training_file, null);
 
   await assert.rejects(
     createJob(client, { model: 'selftune-tiny', repositories: [{ name: 'missing', owner: 'acme', token: 'x' }], hyperparameters: {} }),
-    (e: Error) => /Status 400.*could not be cloned/s.test(e.message),
+    (e: Error) => /Status 400.*acme\/missing could not be reached/s.test(e.message),
+  );
+  await assert.rejects(
+    createJob(client, { model: 'selftune-tiny', repositories: [{ name: 'snippets', owner: 'acme', ref: 'no-such-tag', token: 'x' }], hyperparameters: {} }),
+    (e: Error) => /Status 400.*no branch or tag 'no-such-tag'/s.test(e.message),
   );
 });
 
-test('a create that fails after cloning (a later repository, an unknown model) leaves no samples behind', async () => {
+test('without a ref the default branch is resolved at create; a dry run clones through the same stage and keeps nothing', async () => {
   const client = mistralClient(t);
-  const dir = join(t.dataDir, 'repositories');
-  const before = await readdir(dir).catch(() => []);
-  const snippets = { name: 'snippets', owner: 'acme', token: 'x' };
+  const job = await createJob(client, { model: 'selftune-tiny', repositories: [{ name: 'snippets', owner: 'acme', token: '' }], hyperparameters: {} });
+  assert.ok(job.jobType === 'completion');
+  assert.deepEqual(job.repositories!.map((r) => [r.ref, r.commitId]), [['main', commit]]);
+  await client.fineTuning.jobs.cancel({ jobId: job.id });
+
+  const runs = dataPaths(t.dataDir).runs;
+  // Run folders of other jobs than the cancelled one, whose validation may still be writing.
+  const runFolders = async () => (await readdir(runs).catch(() => [])).filter((d) => d !== job.id).sort();
+  const before = await runFolders();
+  const res = await fetch(`${t.url}/mistral/v1/fine_tuning/jobs?dry_run=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+    body: JSON.stringify({ model: 'selftune-tiny', repositories: [{ name: 'snippets', owner: 'acme', token: '' }], hyperparameters: { training_steps: 3 } }),
+  });
+  const dry = (await res.json()) as Record<string, unknown>;
+  assert.equal(res.status, 200, JSON.stringify(dry));
+  assert.match(String(dry.details), /^12 examples/, 'the twelve text files of the tree, not the binary one');
+  assert.equal(dry.training_steps, 3);
+  assert.deepEqual(await runFolders(), before, 'a dry run leaves nothing behind');
+
+  // A create that fails (an unknown model, a repository that cannot be reached) writes nothing.
+  const jobs = (await client.fineTuning.jobs.list()).total;
   await assert.rejects(
-    createJob(client, { model: 'selftune-tiny', repositories: [snippets, { name: 'missing', owner: 'acme', token: 'x' }], hyperparameters: {} }),
-    (e: Error) => /Status 400.*could not be cloned/s.test(e.message),
-  );
-  await assert.rejects(
-    createJob(client, { model: 'no-such-model', repositories: [snippets], hyperparameters: {} }),
+    createJob(client, { model: 'no-such-model', repositories: [{ name: 'snippets', owner: 'acme', token: 'x' }], hyperparameters: {} }),
     (e: Error) => /Status 400.*no-such-model/s.test(e.message),
   );
-  assert.deepEqual((await readdir(dir)).sort(), [...before].sort());
+  assert.equal((await client.fineTuning.jobs.list()).total, jobs);
+  assert.deepEqual(await runFolders(), before);
 });

@@ -57,9 +57,10 @@ for (const backend of BACKENDS) {
         const done = await waitForJob(client, job.id, isFinished);
         assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
         const events = await allEvents(client, job.id);
-        const lost = events.find((e) => /^The training worker was lost at step \d+; the job is queued again/.test(e.message));
+        const lost = events.find((e) => /^The server running this job stopped at step \d+; the job is queued again/.test(e.message));
         assert.ok(lost, 'the recovery is recorded');
         assert.equal(lost.level, 'warn');
+        assert.ok(!events.some((e) => /recovery \d+ of/.test(e.message)), 'a server restart spends none of the job\'s recoveries');
         const steps = events.filter((e) => e.type === 'metrics').map((e) => (e.data as { step: number }).step);
         assert.equal(steps.at(-1), 96);
         const resumedAt = events.find((e) => /resuming from step (\d+)/.test(e.message));
@@ -70,6 +71,7 @@ for (const backend of BACKENDS) {
         assert.ok(events[0]!.message.startsWith('Created fine-tuning job'));
         const csv = Buffer.from(await (await client.files.content(done.result_files[0]!)).text(), 'base64').toString();
         assert.equal(csv.trim().split('\n').length, 1 + 96, 'one CSV row per step, repeated steps counted once');
+        assert.deepEqual(steps, Array.from({ length: 96 }, (_, i) => i + 1), 'one metrics event per step: replayed steps are not recorded again');
       } finally {
         server.kill('SIGTERM');
         await new Promise((r) => server.once('exit', r));

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { NewJobRow } from '../../src/db/schema.ts';
 import { newUuid } from '../../src/ids/ids.ts';
+import { JobLease, type LeaseState } from '../../src/queue/job-lease.ts';
 import { claimNext, findAbandoned, releaseLease, renewLease } from '../../src/queue/leases.ts';
 import { BACKENDS, openTestStore, type TestStore } from '../helpers/backends.ts';
 
@@ -60,6 +61,38 @@ for (const backend of BACKENDS) {
       await releaseLease(t.store.db, row.id, 'a');
       const released = await t.store.db.selectFrom('jobs').select(['locked_by', 'lease_expires_at']).where('id', '=', row.id).executeTakeFirstOrThrow();
       assert.deepEqual(released, { locked_by: null, lease_expires_at: null });
+      await t.store.db.deleteFrom('jobs').execute();
+    });
+
+    test('a JobLease renews on its heartbeat, hands each renewal\'s control request on, notices a takeover and releases', async () => {
+      const row = jobRow(1);
+      await t.store.db.insertInto('jobs').values({ ...row, status: 'running', locked_by: 'a', lease_expires_at: 1000 }).execute();
+      let now = 2000;
+      const logged: string[] = [];
+      const log = { info: () => {}, warn: (_f: object, m: string) => logged.push(m), error: (_f: object, m: string) => logged.push(m) };
+      const lease = new JobLease(t.store.db, row.id, { nowMs: () => now }, log, { owner: 'a', leaseMs: 5000, heartbeatMs: 20 });
+      const seen: LeaseState[] = [];
+      lease.keep((s) => seen.push(s));
+      const waitFor = async (cond: () => boolean) => {
+        for (let i = 0; i < 3000 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+        assert.ok(cond());
+      };
+      await waitFor(() => seen.length > 0);
+      assert.deepEqual(seen[0], { lost: false, status: 'running', control: null });
+      const lease1 = await t.store.db.selectFrom('jobs').select('lease_expires_at').where('id', '=', row.id).executeTakeFirstOrThrow();
+      assert.equal(lease1.lease_expires_at, 7000, 'renewed to now + leaseMs');
+      await t.store.db.updateTable('jobs').set({ control: 'pause' }).where('id', '=', row.id).execute();
+      await waitFor(() => seen.some((s) => !s.lost && s.control === 'pause'));
+      now = 3000;
+      await t.store.db.updateTable('jobs').set({ locked_by: 'b' }).where('id', '=', row.id).execute();
+      await waitFor(() => seen.at(-1)?.lost === true);
+      await lease.release();
+      const held = await t.store.db.selectFrom('jobs').select('locked_by').where('id', '=', row.id).executeTakeFirstOrThrow();
+      assert.equal(held.locked_by, 'b', 'releasing never frees a lease another owner holds');
+      const count = seen.length;
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(seen.length, count, 'no renewal after release');
+      assert.deepEqual(logged, []);
       await t.store.db.deleteFrom('jobs').execute();
     });
   });

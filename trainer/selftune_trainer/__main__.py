@@ -1,5 +1,10 @@
 import sys
 
-from .cli import main
+# First, before the heavy imports: a worker must never outlive the server that started it.
+from .parent_watch import watch_parent
+
+watch_parent()
+
+from .cli import main  # noqa: E402
 
 sys.exit(main())

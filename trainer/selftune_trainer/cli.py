@@ -4,6 +4,7 @@ Exit codes: 0 completed / paused / cancelled, 1 failed (after a `failed` event),
 2 bad command line, 3 stdin closed (the server is gone; nothing is emitted).
 """
 import argparse
+import errno
 import os
 import sys
 import traceback
@@ -52,7 +53,6 @@ def main(argv=None):
         if args.command == "pull-model":
             from .hub_pull import pull_model
 
-            protocol._die_with_parent()  # a server gone for good must not leave a download writing its partial files
             pull_model(args.repo, args.revision, os.path.abspath(args.dest), os.path.abspath(args.staging), args.include_pattern)
             return 0
         if args.command == "export-model":
@@ -101,6 +101,8 @@ def main(argv=None):
         if isinstance(e, SystemExit):
             raise
         traceback.print_exc(file=sys.stderr)
+        if _is_disk_full(e):
+            return _fail("disk_full", f"No space left on device: the job could not write its files ({str(e).splitlines()[0][:300] if str(e) else type(e).__name__}). Free disk space in the data directory and create the job again.")
         if _is_oom(e):
             from .device_probe import oom_message
 
@@ -111,6 +113,17 @@ def main(argv=None):
 def _fail(code, message):
     protocol.emit("failed", code=code, message=message)
     return 1
+
+
+def _is_disk_full(exc):
+    # OSError(ENOSPC) from Python; torch.save and safetensors wrap it in their own errors, keeping the text.
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if "no space left on device" in str(exc).lower() or "file write failed" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _is_oom(exc):

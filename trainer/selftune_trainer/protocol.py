@@ -10,13 +10,12 @@ import signal
 import sys
 import threading
 
+from .parent_watch import EXIT_PARENT_GONE
+
 _lock = threading.Lock()
 _sink = None  # callable(dict) in tests; otherwise writes to the protocol stream
 _only = None  # set of event names: the others are dropped (ranks other than 0 of a multi-process job)
 _stream = sys.stdout
-
-# Exit status when the server (our parent) is gone: nothing is emitted then.
-EXIT_PARENT_GONE = 3
 
 
 def take_over_stdout():
@@ -73,7 +72,6 @@ def wait_for_start(stream=None):
 
     Importing torch and transformers takes seconds, so the server keeps one
     process parked here and a job starts the moment it is claimed."""
-    _die_with_parent()
     line = (stream or sys.stdin).readline()
     if not line:
         os._exit(EXIT_PARENT_GONE)  # the server went away before giving us work
@@ -100,9 +98,8 @@ class Commands:
         self.watch_signals()
 
     def watch_signals(self):
-        """SIGTERM cancels; the process dies with its parent (ranks other than 0 read no stdin)."""
+        """SIGTERM cancels. (Dying with the server is parent_watch's job, armed by __main__.)"""
         signal.signal(signal.SIGTERM, lambda *_: self.cancel.set())
-        _die_with_parent()
 
     def _read(self, stream):
         for line in stream:
@@ -124,16 +121,3 @@ class Commands:
         _lock.acquire()
         os._exit(EXIT_PARENT_GONE)
 
-
-def _die_with_parent():
-    # Backstop for the stdin EOF check: the kernel kills us if the parent dies.
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        pass

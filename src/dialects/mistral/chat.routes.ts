@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { toChatMessages, toStopList } from '../../inference/chat-request.ts';
-import { type ChunkFormat, streamGeneration } from '../../inference/chat-stream.ts';
-import { collect, type FinishReason, usageOf } from '../../inference/generation.ts';
+import { type ChunkFormat, collect, streamGeneration } from '../../server/http/chat-stream.ts';
+import { mistralErrorBody } from './errors.ts';
+import { type FinishReason, usageOf } from '../../inference/generation.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import { randomBase62 } from '../../ids/ids.ts';
 import type { AppContext } from '../../server/context.ts';
@@ -46,6 +47,6 @@ function chunkFormat(head: Record<string, unknown>, n: number): ChunkFormat {
     delta: (index, text) => [chunk(index, { content: text })],
     finish: () => [],
     done: (result) => result.choices.map((c, i) => chunk(c.index, { content: '' }, c.finishReason, i === result.choices.length - 1 ? { usage: usageOf(result) } : {})),
-    error: (e) => ({ object: 'error', message: e.message, type: e.type, param: e.param, code: e.code }),
+    error: mistralErrorBody,
   };
 }

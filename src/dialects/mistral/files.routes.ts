@@ -1,8 +1,10 @@
+import { pageQuery } from '../../server/http/paging.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { UPLOAD_PURPOSES } from '../../files/file-record.ts';
-import { storeUpload } from '../../files/multipart-upload.ts';
+import { sendFileContent } from '../../server/http/file-download.ts';
+import { storeUpload } from '../../server/http/multipart-upload.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import type { AppContext } from '../../server/context.ts';
@@ -17,8 +19,7 @@ const uploadFields = z.strictObject({
 
 const list = z.preprocess((v) => (v === undefined ? undefined : [v].flat()), z.array(z.string()).optional());
 const listQuery = z.object({
-  page: z.coerce.number().int().min(0).default(0),
-  page_size: z.coerce.number().int().min(1).max(10000).default(100),
+  ...pageQuery(100, 10000),
   include_total: z.enum(['true', 'false']).default('true'),
   sample_type: list,
   source: list,
@@ -70,11 +71,7 @@ export function mistralFilesRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/files/:id/content', async (request: FileRequest, reply) => {
     const row = await load(request);
-    return reply
-      .type('application/octet-stream')
-      .header('content-length', Number(row.bytes))
-      .header('content-disposition', `attachment; filename="${row.filename.replace(/"/g, '')}"`)
-      .send(ctx.files.openContent(row));
+    return sendFileContent(reply, ctx.files, row);
   });
 
   app.get('/files/:id/url', async (request: FileRequest) => {

@@ -1,45 +1,15 @@
-import { wandbIntegrations } from '../../jobs/wandb-integration.ts';
 import type { Job } from '../../jobs/job.ts';
 
-// The Mistral extras a job keeps in `options` and `integrations`, typed in one place.
+// The parts of a job Mistral shows from its options and integrations.
 
-export interface ClassifierTarget {
-  name: string;
-  labels: string[];
-  weight: number;
-  loss_function: 'single_class' | 'multi_class';
-}
+export const classifierTargetsOf = (job: Job) =>
+  (job.options.classifierTargets ?? []).map((t) => ({ name: t.name, labels: t.labels, weight: t.weight, loss_function: t.lossFunction }));
+export type ClassifierTarget = ReturnType<typeof classifierTargetsOf>[number];
 
-export interface ResolvedRepository {
-  type: 'github';
-  name: string;
-  owner: string;
-  ref: string;
-  weight: number;
-  commit_id: string;
-}
-
-export interface StoredWandb {
-  type: 'wandb';
-  project: string;
-  name: string | null;
-  run_name: string | null;
-}
-
-export const classifierTargetsOf = (job: Job): ClassifierTarget[] => (job.options.classifier_targets as ClassifierTarget[] | undefined) ?? [];
-
+/** `commit_id` is the commit the ref named at create, then the one validation cloned. */
 export const repositoriesOf = (job: Job) =>
-  ((job.options.repositories as ResolvedRepository[] | undefined) ?? []).map((r) => ({
-    type: 'github' as const,
-    name: r.name,
-    owner: r.owner,
-    ref: r.ref,
-    weight: r.weight,
-    commit_id: r.commit_id,
-  }));
+  job.options.repositories.map((r) => ({ type: r.type, name: r.name, owner: r.owner, ref: r.ref, weight: r.weight, commit_id: r.commitId ?? '' }));
 
-/** W&B integrations as Mistral shows them (never with the key); OpenAI-made jobs keep theirs under `wandb`. */
-export function wandbOf(job: Job) {
-  const url = (job.options.wandb_url as string | undefined) ?? null;
-  return wandbIntegrations(job.integrations).map((w) => ({ type: 'wandb' as const, project: w.project, name: w.name, run_name: w.run_name, url }));
-}
+/** W&B integrations as Mistral shows them (never with a key), whichever API asked for them. */
+export const wandbOf = (job: Job) =>
+  job.integrations.map((w) => ({ type: w.type, project: w.project, name: w.name, run_name: w.runName, url: job.options.wandbUrl }));

@@ -1,12 +1,12 @@
-import { rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { AppError, invalidRequest } from '../../errors/app-error.ts';
+import { appError, invalidRequest } from '../../errors/app-error.ts';
 import { parseRecordId } from '../../ids/ids.ts';
+import type { ClassifierTarget, Integration, RepositoryInput } from '../../jobs/job.ts';
 import type { CreateJobCommand } from '../../jobs/jobs.service.ts';
-import type { RepositoryImporter } from '../../repositories/git-import.ts';
 import type { Caller } from '../../server/context.ts';
 import type { JobIn } from './job.schemas.ts';
-import type { ClassifierTarget, ResolvedRepository, StoredWandb } from './job-options.ts';
+
+// JobIn → CreateJobCommand, a pure function: repositories are resolved by the
+// service's create and cloned at validation (jobs/input-resolution.ts).
 
 // Mistral's defaults where JobIn leaves a field out (the docs' table), so the job shows what it uses.
 const DEFAULT_WEIGHT_DECAY = 0.1;
@@ -19,13 +19,13 @@ function fileId(id: string, param: string): string {
 }
 
 /** FastAPI's model-level check: the job needs some data. */
-export function requireData(body: JobIn) {
+function requireData(body: JobIn) {
   if (body.training_files.length === 0 && !body.repositories?.length) {
-    throw new AppError({ status: 422, type: 'invalid_request_error', message: 'Value error, At least one training file or repository is required.', param: 'job_in', code: 'value_error' });
+    throw appError('value_error', 'Value error, At least one training file or repository is required.', 'job_in');
   }
 }
 
-export function toHyperparameters(body: JobIn): CreateJobCommand['hyperparameters'] {
+function toHyperparameters(body: JobIn): CreateJobCommand['hyperparameters'] {
   const h = body.hyperparameters;
   return {
     n_epochs: h.epochs ?? 'auto',
@@ -40,60 +40,49 @@ export function toHyperparameters(body: JobIn): CreateJobCommand['hyperparameter
   };
 }
 
-export const trainingFilesOf = (body: JobIn) => body.training_files.map((f, i) => ({ file_id: fileId(f.file_id, `training_files[${i}].file_id`), weight: f.weight }));
+const toRepository = (r: NonNullable<JobIn['repositories']>[number]): RepositoryInput => ({
+  type: 'github', owner: r.owner, name: r.name, ref: r.ref ?? null, weight: r.weight, commitId: null, token: r.token || null, samples: null,
+});
 
-/** Clones the repositories now, as the real API resolves `ref` and `commit_id` at create time. */
-async function importRepositories(body: JobIn, importer: RepositoryImporter) {
-  const out: Array<ResolvedRepository & { samples_path: string; samples: number }> = [];
-  try {
-    for (const [i, r] of (body.repositories ?? []).entries()) {
-      const imported = await importer.import(r, `repositories[${i}]`);
-      out.push({ type: 'github', name: r.name, owner: r.owner, weight: r.weight, ...imported });
-    }
-  } catch (err) {
-    await discardRepositories(out);
-    throw err;
-  }
-  return out;
-}
+const toTarget = (t: NonNullable<JobIn['classifier_targets']>[number]): ClassifierTarget => ({
+  name: t.name, labels: t.labels, weight: t.weight, lossFunction: t.loss_function ?? 'single_class',
+});
 
-/** Removes imported repository samples that no job will use (the create failed). */
-export async function discardRepositories(repositories: unknown): Promise<void> {
-  for (const r of (repositories as Array<{ samples_path: string }> | undefined) ?? []) await rm(dirname(r.samples_path), { recursive: true, force: true });
-}
+// The API key was checked by the schema; it is not kept.
+const toIntegration = (w: NonNullable<JobIn['integrations']>[number]): Integration => ({
+  type: 'wandb', project: w.project, name: w.name ?? null, runName: w.run_name ?? null, entity: null, tags: [],
+});
 
-export async function toCreateCommand(body: JobIn, caller: Caller, importer: RepositoryImporter): Promise<CreateJobCommand> {
+export function toCreateCommand(body: JobIn, caller: Caller): CreateJobCommand {
   requireData(body);
   const jobType = body.job_type ?? 'completion';
   if (jobType === 'classifier' && body.repositories?.length) {
     throw invalidRequest('Repositories can only be used by completion jobs.', 'repositories', 'invalid_value');
   }
-  const targets: ClassifierTarget[] | undefined = body.classifier_targets?.map((t) => ({
-    name: t.name,
-    labels: t.labels,
-    weight: t.weight,
-    loss_function: t.loss_function ?? 'single_class',
-  }));
-  const integrations: StoredWandb[] = (body.integrations ?? []).map((w) => ({ type: 'wandb', project: w.project, name: w.name ?? null, run_name: w.run_name ?? null }));
   return {
     orgId: caller.orgId,
     createdVia: 'mistral',
     createdBy: caller.keyFingerprint,
     jobType,
     model: body.model,
-    trainingFiles: trainingFilesOf(body),
+    trainingFiles: body.training_files.map((f, i) => ({ file_id: fileId(f.file_id, `training_files[${i}].file_id`), weight: f.weight })),
     validationFiles: (body.validation_files ?? []).map((id, i) => fileId(id, `validation_files[${i}]`)),
     methodType: 'supervised',
     hyperparameters: toHyperparameters(body),
     suffix: body.suffix || null,
     seed: null,
     metadata: null,
-    integrations,
+    integrations: (body.integrations ?? []).map(toIntegration),
     autoStart: body.auto_start,
     options: {
-      invalid_sample_skip_percentage: body.invalid_sample_skip_percentage,
-      ...(targets ? { classifier_targets: targets } : {}),
-      repositories: await importRepositories(body, importer),
+      invalidSampleSkipPercentage: body.invalid_sample_skip_percentage,
+      repositories: (body.repositories ?? []).map(toRepository),
+      classifierTargets: body.classifier_targets?.map(toTarget) ?? null,
+      wandbUrl: null,
+      // Mistral's schedule and model names, and the metadata its clients read once a job is VALIDATED.
+      lrSchedule: 'cosine',
+      modelNaming: 'mistral',
+      estimate: true,
     },
   };
 }

@@ -1,3 +1,4 @@
+import { pageQuery } from '../../server/http/paging.ts';
 import { z } from 'zod';
 import { boundedNumber } from '../../jobs/hyperparameter-bounds.ts';
 
@@ -78,8 +79,7 @@ export const STATUSES = ['QUEUED', 'STARTED', 'VALIDATING', 'VALIDATED', 'RUNNIN
 export type MistralStatus = (typeof STATUSES)[number];
 
 export const listJobsQuery = z.object({
-  page: z.coerce.number().int().min(0).default(0),
-  page_size: z.coerce.number().int().min(1).max(1000).default(100),
+  ...pageQuery(100, 1000),
   model: z.string().optional(),
   created_after: isoDate.optional(),
   created_before: isoDate.optional(),

@@ -3,7 +3,7 @@ import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import type { Job } from '../../jobs/job.ts';
 import type { AppContext } from '../../server/context.ts';
-import { discardRepositories, toCreateCommand } from './job.request.ts';
+import { toCreateCommand } from './job.request.ts';
 import { createQuery, jobIn, listJobsQuery } from './job.schemas.ts';
 import { statusesShownAs, toDetailedJobOut, toJobOut } from './job.mappers.ts';
 import { dryRun } from './dry-run.ts';
@@ -18,13 +18,9 @@ export function mistralJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/fine_tuning/jobs', async (request) => {
     const query = parseOrThrow(createQuery, request.query);
     const body = parseOrThrow(jobIn, request.body ?? {});
-    if (query.dry_run) return dryRun(ctx, request.caller.orgId, body);
-    const command = await toCreateCommand(body, request.caller, ctx.repositories);
-    const job = await ctx.jobs.create(command).catch(async (err) => {
-      await discardRepositories(command.options.repositories);
-      throw err;
-    });
-    return toJobOut(job);
+    const command = toCreateCommand(body, request.caller);
+    if (query.dry_run) return dryRun(ctx, command);
+    return toJobOut(await ctx.jobs.create(command));
   });
 
   app.get('/fine_tuning/jobs', async (request) => {

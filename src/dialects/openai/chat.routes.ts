@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { toChatMessages, toStopList } from '../../inference/chat-request.ts';
-import { type ChunkFormat, streamGeneration } from '../../inference/chat-stream.ts';
-import { collect, usageOf } from '../../inference/generation.ts';
+import { type ChunkFormat, collect, streamGeneration } from '../../server/http/chat-stream.ts';
+import { openAiErrorBody } from './errors.ts';
+import { usageOf } from '../../inference/generation.ts';
 import { randomBase62 } from '../../ids/ids.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import type { AppContext } from '../../server/context.ts';
@@ -48,6 +49,6 @@ function chunkFormat(head: Record<string, unknown>, body: ChatCompletionRequest)
     delta: (index, text) => [chunk([choice(index, { content: text })])],
     finish: (index, reason) => [chunk([choice(index, {}, reason)])],
     done: (result) => (withUsage ? [chunk([], { usage: usageOf(result) })] : []),
-    error: (e) => ({ error: { message: e.message, type: e.type, param: e.param, code: e.code } }),
+    error: openAiErrorBody,
   };
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { UPLOAD_PURPOSES } from '../../files/file-record.ts';
-import { storeUpload } from '../../files/multipart-upload.ts';
+import { sendFileContent } from '../../server/http/file-download.ts';
+import { storeUpload } from '../../server/http/multipart-upload.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import type { AppContext } from '../../server/context.ts';
 import { toWireFile } from './mappers.ts';
@@ -48,10 +49,6 @@ export function openAiFilesRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get<{ Params: { id: string } }>('/files/:id/content', async (request, reply) => {
     const row = await ctx.files.get(request.caller.orgId, parseRecordId('file', request.params.id), request.params.id);
-    return reply
-      .type('application/octet-stream')
-      .header('content-length', Number(row.bytes))
-      .header('content-disposition', `attachment; filename="${row.filename.replace(/"/g, '')}"`)
-      .send(ctx.files.openContent(row));
+    return sendFileContent(reply, ctx.files, row);
   });
 }

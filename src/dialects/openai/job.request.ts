@@ -1,6 +1,6 @@
 import { invalidRequest } from '../../errors/app-error.ts';
 import { parseRecordId } from '../../ids/ids.ts';
-import type { RequestedHyperparameters } from '../../jobs/job.ts';
+import type { Integration, RequestedHyperparameters } from '../../jobs/job.ts';
 import type { CreateJobCommand } from '../../jobs/jobs.service.ts';
 import type { CreateJobRequest, SupervisedHyperparameters } from './job.schemas.ts';
 
@@ -24,6 +24,11 @@ function pickHyperparameters(body: CreateJobRequest): SupervisedHyperparameters 
   return method ?? legacy ?? {};
 }
 
+const toIntegration = ({ wandb: w }: NonNullable<CreateJobRequest['integrations']>[number]): Integration => ({
+  type: 'wandb', project: w.project, name: w.name ?? null, runName: null, entity: w.entity ?? null, tags: w.tags ?? [],
+});
+
+/** CreateJobRequest → CreateJobCommand, a pure function. */
 export function toCreateCommand(body: CreateJobRequest, orgId: string, createdBy: string | null): CreateJobCommand {
   const hp = pickHyperparameters(body);
   const hyperparameters: RequestedHyperparameters = {
@@ -44,8 +49,17 @@ export function toCreateCommand(body: CreateJobRequest, orgId: string, createdBy
     suffix: body.suffix ?? null,
     seed: body.seed ?? null,
     metadata: body.metadata ?? null,
-    integrations: body.integrations ?? [],
+    integrations: (body.integrations ?? []).map(toIntegration),
     autoStart: true,
-    options: {},
+    options: {
+      invalidSampleSkipPercentage: 0,
+      repositories: [],
+      classifierTargets: null,
+      wandbUrl: null,
+      // OpenAI's linear decay and model names; its clients read no estimate, so the data is not tokenized for one.
+      lrSchedule: 'linear',
+      modelNaming: 'openai',
+      estimate: false,
+    },
   };
 }

@@ -35,6 +35,10 @@ function statusFilter(value: unknown): JobStatus[] | undefined {
 /** `type=metrics|message` is an extension to OpenAI's events list: the dashboard reads a job's whole loss history without its messages. */
 const eventsQuery = cursorQuery(20, 1000).extend({ type: z.enum(['message', 'metrics']).optional() });
 
+/** A job waiting for a start request shows as `paused`: pausing it again changes nothing, resuming starts it. */
+const shownAsPaused = (job: Job) => job.status === 'validated';
+const pausedVerbs = { cancel: 'cancel', pause: 'get', resume: 'start' } as const;
+
 export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   const load = (request: JobRequest): Promise<Job> =>
     ctx.jobs.get(request.caller.orgId, parseRecordId('job', request.params.id), request.params.id);
@@ -58,7 +62,7 @@ export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   for (const action of ['cancel', 'pause', 'resume'] as const) {
     app.post(`/fine_tuning/jobs/:id/${action}`, async (request: JobRequest) => {
       const job = await load(request);
-      return toWireJob(await ctx.jobs[action](job.orgId, job.id));
+      return toWireJob(await ctx.jobs[shownAsPaused(job) ? pausedVerbs[action] : action](job.orgId, job.id));
     });
   }
 

@@ -1,7 +1,7 @@
 import type { CheckpointRow, FileRow, JobEventRow } from '../../db/schema.ts';
 import { toOpenAiId } from '../../ids/ids.ts';
 import { unixSeconds } from '../../ids/clock.ts';
-import type { Job } from '../../jobs/job.ts';
+import type { Integration, Job } from '../../jobs/job.ts';
 import type { JobStatus } from '../../jobs/job-status.ts';
 import type { UnusableModelFolder } from '../../models/base-models.ts';
 import type { CatalogModel } from '../../models/model-catalog.ts';
@@ -12,7 +12,9 @@ const seconds = (ms: number | null): number | null => (ms == null ? null : unixS
 
 const STATUS: Record<JobStatus, string> = {
   validating: 'validating_files',
-  validated: 'queued', // waiting for a start request: OpenAI has no such state; it has not begun training
+  // A Mistral job created with auto_start=false, validated and waiting for a start request: OpenAI's
+  // nearest state is a job that will not go on until asked to, and /resume starts it (jobs.routes.ts).
+  validated: 'paused',
   queued: 'queued',
   running: 'running',
   pausing: 'pausing',
@@ -36,6 +38,17 @@ function hyperparameters(job: Job) {
   return { batch_size: h.batch_size, learning_rate_multiplier: h.learning_rate_multiplier, n_epochs: h.n_epochs };
 }
 
+/** OpenAI's integration shape, whichever API asked for it; unset optional fields are left out, as sent. */
+const toWireIntegration = (w: Integration) => ({
+  type: w.type,
+  wandb: {
+    project: w.project,
+    ...(w.name ?? w.runName ? { name: w.name ?? w.runName } : {}),
+    ...(w.entity ? { entity: w.entity } : {}),
+    ...(w.tags.length ? { tags: w.tags } : {}),
+  },
+});
+
 export function toWireJob(job: Job) {
   const hp = hyperparameters(job);
   return {
@@ -57,7 +70,7 @@ export function toWireJob(job: Job) {
     user_provided_suffix: job.suffix,
     seed: job.seed,
     estimated_finish: job.status === 'running' ? seconds(job.estimatedFinish) : null,
-    integrations: job.integrations,
+    integrations: job.integrations.map(toWireIntegration),
     metadata: job.metadata,
     usage_metrics: null,
     shared_with_openai: false,

@@ -1,13 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { RunExit } from '../executor.ts';
 import { parseTrainerLine, type TrainerCommand, type TrainerEvent } from '../trainer-protocol.ts';
-
-export interface TrainerExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** The last lines the trainer wrote to stderr, for a failure message. */
-  stderrTail: string;
-}
 
 const STDERR_TAIL_LINES = 20;
 
@@ -15,7 +9,8 @@ const STDERR_TAIL_LINES = 20;
  * One trainer subprocess. Events are handed to the attached handler strictly
  * in order (each awaited before the next), so the database sees them as
  * emitted; lines that arrive before a handler is attached wait for it.
- * The trainer exits by itself if our end of its stdin closes (we died).
+ * The trainer exits by itself if our end of its stdin closes or this process
+ * (SELFTUNE_SERVER_PID) dies: trainer/selftune_trainer/parent_watch.py.
  *
  * With `processes` > 1 the job runs under torchrun, one process per GPU: rank 0
  * speaks the protocol on the shared stdin/stdout, and the whole group (torchrun
@@ -27,13 +22,13 @@ export class TrainerProcess {
   private handler: ((e: TrainerEvent) => Promise<void>) | null = null;
   private attached!: () => void;
   private hasExited = false;
-  readonly exited: Promise<TrainerExit>;
+  readonly exited: Promise<RunExit>;
 
   constructor(python: string, trainerDir: string, args: string[], readonly processes = 1) {
     const launcher = processes > 1 ? ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', String(processes)] : [];
     this.child = spawn(python, [...launcher, '-m', 'selftune_trainer', 'train', ...args], {
       // The trainer package first; an operator's own PYTHONPATH (extra packages) after it.
-      env: { ...process.env, PYTHONPATH: [trainerDir, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' },
+      env: { ...process.env, PYTHONPATH: [trainerDir, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false', SELFTUNE_SERVER_PID: String(process.pid) },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: processes > 1,
     });
@@ -57,7 +52,7 @@ export class TrainerProcess {
     const closed = new Promise<void>((resolve) => stdout.on('close', resolve));
     const spawnError = new Promise<Error>((resolve) => this.child.on('error', resolve));
     this.exited = Promise.race([
-      new Promise<TrainerExit>((resolve, reject) =>
+      new Promise<RunExit>((resolve, reject) =>
         this.child.on('exit', (code, signal) => {
           this.hasExited = true;
           this.attached(); // a process that died unattached must still report its exit
@@ -88,7 +83,7 @@ export class TrainerProcess {
     if (!this.alive) return;
     this.signal('SIGTERM');
     const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
-    await this.exited.catch(() => {}); // a failure is reported to whoever awaits `exited`
+    await Promise.allSettled([this.exited]); // a failure is reported to whoever awaits `exited`
     clearTimeout(timer);
     if (this.processes > 1) this.signal('SIGKILL'); // no rank outlives its launcher
   }

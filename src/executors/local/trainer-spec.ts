@@ -1,8 +1,7 @@
 import type { FilesService } from '../../files/files.service.ts';
 import type { Job } from '../../jobs/job.ts';
-import { trainingInputs } from '../../jobs/mistral-validation.ts';
+import { trainingInputs } from '../../jobs/input-resolution.ts';
 import type { TrainableModel } from '../../models/model-catalog.ts';
-import { wandbIntegrations } from '../../jobs/wandb-integration.ts';
 import { DEFAULT_LORA } from '../../planning/job-planner.ts';
 import type { TrainerSpec } from '../trainer-protocol.ts';
 
@@ -28,7 +27,7 @@ export async function trainerSpec(job: Job, model: TrainableModel, runDir: strin
     learning_rate_multiplier: r.learning_rate_multiplier,
     learning_rate: r.learning_rate,
     warmup_fraction: r.warmup_fraction,
-    lr_decay: job.createdVia === 'mistral' ? 'cosine' : 'linear',
+    lr_decay: job.options.lrSchedule,
     weight_decay: r.weight_decay,
     seed: job.seed,
     max_seq_len: r.seq_len,
@@ -38,13 +37,13 @@ export async function trainerSpec(job: Job, model: TrainableModel, runDir: strin
     keep_checkpoints: 3,
     resume: true,
     task: job.jobType,
-    classifier_targets: (job.options.classifier_targets as TrainerSpec['classifier_targets'] | undefined) ?? [],
-    wandb: firstWandb(job.integrations),
+    classifier_targets: (job.options.classifierTargets ?? []).map((t) => ({ name: t.name, labels: t.labels, weight: t.weight, loss_function: t.lossFunction })),
+    wandb: firstWandb(job),
   };
 }
 
 /** The run the trainer logs to: the job's first W&B integration. */
-function firstWandb(integrations: unknown[]): TrainerSpec['wandb'] {
-  const w = wandbIntegrations(integrations)[0];
-  return w ? { project: w.project, name: w.name ?? w.run_name, entity: w.entity, tags: w.tags } : null;
+function firstWandb(job: Job): TrainerSpec['wandb'] {
+  const w = job.integrations[0];
+  return w ? { project: w.project, name: w.name ?? w.runName, entity: w.entity, tags: w.tags } : null;
 }

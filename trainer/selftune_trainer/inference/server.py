@@ -122,7 +122,6 @@ def serve(threads, cache_size, max_active):
         torch.set_num_threads(threads)
     inbox = queue.Queue()
     threading.Thread(target=_read_stdin, args=(inbox,), daemon=True).start()
-    protocol._die_with_parent()
     worker = Worker(ModelCache(cache_size, device), max_active)
     protocol.emit("ready", device=device.type, threads=torch.get_num_threads())
     while True:

@@ -1,7 +1,8 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppError } from '../errors/app-error.ts';
-import { toAppError } from '../dialects/openai/errors.ts';
-import type { FinishReason, Generation, GenerationResult } from './generation.ts';
+import type { AppError } from '../../errors/app-error.ts';
+import { toAppError } from '../framework-errors.ts';
+import type { FinishReason, Generation, GenerationResult } from '../../inference/generation.ts';
 import { openSse } from './sse.ts';
 
 /** How one dialect shapes its stream chunks; each hook returns the chunks to send (possibly none). */
@@ -32,4 +33,23 @@ export async function streamGeneration(request: FastifyRequest, reply: FastifyRe
     sse.send(format.error(e));
   }
   sse.end();
+}
+
+/**
+ * Drains a generation into its final result (the non-streamed path). If the
+ * client disconnects first, the generation is cancelled so it frees its slot
+ * in the worker instead of running to its token limit for nobody.
+ */
+export async function collect(generation: Generation, response: ServerResponse): Promise<GenerationResult> {
+  const onClose = () => {
+    if (!response.writableFinished) generation.cancel();
+  };
+  response.once('close', onClose);
+  if (response.destroyed) onClose(); // the client left while the request was still being set up
+  try {
+    for await (const event of generation.events) if (event.type === 'done') return event.result;
+    throw new Error('the generation ended without a result');
+  } finally {
+    response.off('close', onClose);
+  }
 }

@@ -1,9 +1,10 @@
 import { rm } from 'node:fs/promises';
 import type { FastifyRequest } from 'fastify';
-import { invalidRequest } from '../errors/app-error.ts';
-import type { FileRow } from '../db/schema.ts';
-import type { FilesService, StagedUpload, UploadOptions } from './files.service.ts';
-import { stageUpload } from './upload-stream.ts';
+import { invalidRequest } from '../../errors/app-error.ts';
+import type { FileRow } from '../../db/schema.ts';
+import type { FilesService, StagedUpload, UploadOptions } from '../../files/files.service.ts';
+import { filenameProblem } from '../../files/file-record.ts';
+import { stageUpload } from '../../files/upload-stream.ts';
 
 export interface ReceivedUpload {
   staged: StagedUpload;
@@ -24,7 +25,12 @@ export async function receiveUpload(request: FastifyRequest, stagingPath: (name:
       if (part.type === 'file') {
         if (part.fieldname !== 'file' || staged) {
           part.file.resume();
-          throw invalidRequest(`Unexpected file part '${part.fieldname}'; send exactly one part named 'file'.`, part.fieldname);
+          throw invalidRequest(`Unexpected file part '${part.fieldname}'; send exactly one part named 'file'.`, part.fieldname, 'unknown_parameter');
+        }
+        const refusal = filenameProblem(part.filename);
+        if (refusal) {
+          part.file.resume();
+          throw invalidRequest(refusal, 'file', 'invalid_filename');
         }
         staged = await stageUpload(part.file, part.filename || 'file', stagingPath, limitBytes, () => part.file.truncated);
       } else {
@@ -33,10 +39,20 @@ export async function receiveUpload(request: FastifyRequest, stagingPath: (name:
     }
   } catch (err) {
     if (staged) await rm(staged.path, { force: true });
+    discardRestOfBody(request);
     throw err;
   }
   if (!staged) throw invalidRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter');
   return { staged, fields };
+}
+
+/**
+ * Reads and drops what the client is still sending after a refusal: a body
+ * left unread would stall the keep-alive connection the client reuses next.
+ */
+function discardRestOfBody(request: FastifyRequest): void {
+  request.raw.unpipe();
+  request.raw.resume();
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// Reads an upstream server's event stream (an external inference server's chat stream).
 
 /** The `data:` payloads of a server-sent event stream, one per event. */
 export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
@@ -18,22 +18,4 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
     }
   }
   if (data.length) yield data.join('\n');
-}
-
-/** Takes the reply over for server-sent events; `onClose` runs if the client goes away first. */
-export function openSse(request: FastifyRequest, reply: FastifyReply, onClose: () => void) {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': request.id });
-  let finished = false;
-  raw.on('close', () => {
-    if (!finished) onClose();
-  });
-  return {
-    send: (payload: unknown) => raw.write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`),
-    end: () => {
-      finished = true;
-      raw.end();
-    },
-  };
 }

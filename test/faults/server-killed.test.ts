@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { after, test } from 'node:test';
+import OpenAI from 'openai';
+import { upload, uploadDemo, waitForStep } from '../helpers/jobs.ts';
+import { freePort, spawnServer, tempDir, waitForHealth } from '../helpers/server.ts';
+import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
+import { descendants, isAlive, type Proc, until } from './processes.ts';
+
+// SIGKILL of the server gives it no chance to stop anything: its trainer, its
+// parked standby trainer and its inference worker must notice by themselves
+// (trainer/selftune_trainer/parent_watch.py) and exit.
+
+const cleanups: Array<() => Promise<unknown>> = [];
+after(() => Promise.all(cleanups.map((c) => c())));
+
+const exited = (p: ChildProcess) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
+// The job's trainer may itself have started as the standby (`train --standby`), so trainers are told apart by count.
+const kindOf = (p: Proc) => (/serve-inference/.test(p.args) ? 'inference' : /selftune_trainer train/.test(p.args) ? 'trainer' : 'other');
+
+test('a SIGKILLed server\'s trainer, standby trainer and inference worker all exit', async (t) => {
+  const dataDir = await tempDir('server-killed');
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const client = new OpenAI({ apiKey: 'k', baseURL: `${url}/v1`, maxRetries: 0 });
+  const server = spawnServer(dataDir, port);
+  cleanups.push(async () => {
+    server.kill('SIGKILL');
+    await exited(server);
+  });
+  await waitForHealth(url, 180_000);
+  const { training } = await uploadDemo(client);
+  const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 20 }, seed: 31 });
+  await waitForStep(client, job.id, 3, 600_000);
+  await upload(client, demoTrainingJsonl(), 'next.jsonl'); // a training file on its way: a standby trainer is parked
+
+  // An inference request in flight: the worker is generating when the server dies.
+  const chat = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+    body: JSON.stringify({ model: 'selftune-tiny', messages: [{ role: 'user', content: 'Tell me everything.' }], max_tokens: 4000, stream: true }),
+  });
+  const reader = chat.body!.getReader();
+  await reader.read(); // the first chunk: generation has begun
+
+  let children: Proc[] = [];
+  await until(() => {
+    children = descendants(server.pid!);
+    const kinds = children.map(kindOf);
+    return kinds.filter((k) => k === 'trainer').length >= 2 && kinds.includes('inference');
+  }, 'the job\'s trainer, a standby trainer and an inference worker', 300_000, 200);
+
+  server.kill('SIGKILL');
+  await exited(server);
+  const killedAt = Date.now();
+  const goneAt = new Map<number, number>();
+  await until(() => {
+    for (const p of children) if (!goneAt.has(p.pid) && !isAlive(p.pid)) goneAt.set(p.pid, Date.now() - killedAt);
+    return goneAt.size === children.length;
+  }, 'every child of the killed server exits', 60_000, 20);
+  await reader.cancel().catch(() => {}); // the connection died with the server
+  for (const p of children) t.diagnostic(`${kindOf(p)} (pid ${p.pid}) gone ${goneAt.get(p.pid)} ms after the server`);
+  const slowest = Math.max(...goneAt.values());
+  t.diagnostic(`slowest child: ${slowest} ms`);
+  assert.ok(slowest < 30_000, `every child exits on its own (slowest ${slowest} ms)`);
+});
