@@ -6,6 +6,7 @@ import { allEvents, isFinished, uploadDemo, waitForJob, waitForStep } from '../h
 import { startServer } from '../helpers/server.ts';
 import { mountSmallDisk } from '../helpers/small-disk.ts';
 import { trainers, until } from './processes.ts';
+import { LONG_WAIT_MS } from '../helpers/wait.ts';
 
 // The data directory is a real, small filesystem (tmpfs) that fills up while a
 // job trains. Whichever write hits the full disk first — the trainer's next
@@ -44,18 +45,18 @@ for (const { leaveMb, writer } of [
       const { client } = server;
       const { training } = await uploadDemo(client);
       const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 4 }, seed: 41 });
-      await waitForStep(client, job.id, 3, 600_000);
+      await waitForStep(client, job.id, 3);
       const filler = await fillDisk(disk.dir, leaveMb * 1024 * 1024);
       // The trainer stops: its checkpoint (step 24 at the latest) failed, or the server could no longer record it.
-      await until(() => trainers(process.pid).length === 0, 'the trainer stops on the full disk', 600_000, 250);
+      await until(() => trainers(process.pid).length === 0, 'the trainer stops on the full disk', LONG_WAIT_MS, 250);
       const seen = await client.fineTuning.jobs.retrieve(job.id); // reads keep working on a full disk
       t.diagnostic(`with the disk full the job reads as ${seen.status}`);
       if (leaveMb > 0) {
         // The failed checkpoint's partial files are removed, so the failure is written at once.
-        await waitForJob(client, job.id, isFinished, 120_000);
+        await waitForJob(client, job.id, isFinished);
       }
       await rm(filler); // space again: a failure still waiting to be written lands now
-      const done = await waitForJob(client, job.id, isFinished, 120_000);
+      const done = await waitForJob(client, job.id, isFinished);
       t.diagnostic(`error: ${JSON.stringify(done.error)}`);
       assert.equal(done.status, 'failed');
       assert.equal(done.error?.code, 'disk_full', JSON.stringify(done.error));

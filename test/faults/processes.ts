@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { LONG_WAIT_MS, waitUntil } from '../helpers/wait.ts';
 
 export interface Proc {
   pid: number;
@@ -39,11 +40,7 @@ export const isAlive = (pid: number): boolean => {
   }
 };
 
-/** Polls until `cond` holds; throws with `what` after `timeoutMs`. */
-export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 180_000, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** Polls until `cond` holds; throws with `what` after `timeoutMs` (the suite's generous limit). */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = LONG_WAIT_MS, everyMs = 100): Promise<void> {
+  await waitUntil(cond, { timeoutMs, intervalMs: everyMs, what });
 }

@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import OpenAI from 'openai';
 import { allEvents, isFinished, uploadDemo, waitForJob, waitForStep } from '../helpers/jobs.ts';
 import { freePort, spawnServer, tempDir, waitForHealth } from '../helpers/server.ts';
+import { LONG_WAIT_MS } from '../helpers/wait.ts';
 import { descendants, isAlive, until } from './processes.ts';
 
 // A server killed with SIGKILL is no fault of the job it was running: the
@@ -27,24 +28,24 @@ test('a job survives more server SIGKILLs than its recovery budget and succeeds'
     server.kill('SIGKILL');
     await exited(server);
   });
-  await waitForHealth(url, 180_000);
+  await waitForHealth(url);
   const { training } = await uploadDemo(client);
   const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 4 }, seed: 21 });
 
   // Each kill comes a few steps after a checkpoint (24, 48, 72) or before the first: 4 kills > 3 recoveries.
   for (const step of [6, 30, 54, 78]) {
-    await waitForStep(client, job.id, step, 600_000);
+    await waitForStep(client, job.id, step);
     const children = descendants(server.pid!).map((p) => p.pid);
     server.kill('SIGKILL');
     await exited(server);
     const killedAt = Date.now();
-    await until(() => children.every((pid) => !isAlive(pid)), 'the dead server\'s children exit', 60_000, 50);
+    await until(() => children.every((pid) => !isAlive(pid)), 'the dead server\'s children exit', LONG_WAIT_MS, 50);
     t.diagnostic(`kill at step ${step}: its ${children.length} child processes were gone ${Date.now() - killedAt} ms after the server`);
     server = spawnServer(dataDir, port);
-    await waitForHealth(url, 180_000);
+    await waitForHealth(url);
   }
 
-  const done = await waitForJob(client, job.id, isFinished, 900_000);
+  const done = await waitForJob(client, job.id, isFinished);
   assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
   const events = await allEvents(client, job.id);
   const messages = events.map((e) => e.message);

@@ -38,7 +38,7 @@ test('a trainer killed with SIGKILL resumes in a new process from its last check
   await waitForStep(client, job.id, 30); // past the first epoch's checkpoint (step 24)
   const killed = await killTrainer();
 
-  const done = await waitForJob(client, job.id, isFinished, 600_000);
+  const done = await waitForJob(client, job.id, isFinished);
   assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
   const events = await allEvents(client, job.id);
   const messages = events.map((e) => e.message);
@@ -65,7 +65,7 @@ test('with no recovery left, a killed trainer fails its job with a message that 
     const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 4 }, seed: 12 });
     await waitForStep(client, job.id, 3);
     await killTrainer();
-    const done = await waitForJob(client, job.id, isFinished, 300_000);
+    const done = await waitForJob(client, job.id, isFinished);
     assert.equal(done.status, 'failed');
     assert.equal(done.error?.code, 'worker_crashed');
     assert.match(done.error!.message, /signal SIGKILL.*out-of-memory killer/s);

@@ -6,16 +6,18 @@ import sys
 import time
 
 import pytest
+from conftest import PROCESS_EXIT_S
 
 TRAINER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# The worker: arms the watch, reports its pid, then would sleep for a minute.
+# The worker: arms the watch, reports its pid, then would sleep for an hour, far past any wait
+# here, so only the watch can end it in time (no limit here is a wall-clock claim: a busy machine).
 WORKER = (
     "import sys, time\n"
     "from selftune_trainer.parent_watch import watch_parent\n"
     "watch_parent()\n"
     "print('ready', flush=True)\n"
-    "time.sleep(60)\n"
+    "time.sleep(3600)\n"
 )
 
 
@@ -28,7 +30,7 @@ def _alive(pid):
         return f.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _wait_gone(pid, limit=30.0):
+def _wait_gone(pid, limit=PROCESS_EXIT_S):
     deadline = time.monotonic() + limit
     while _alive(pid):
         if time.monotonic() > deadline:
