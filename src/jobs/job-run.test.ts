@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
-import { openSqlite, type Store } from '../db/backend.ts';
-import { migrate } from '../db/migrate.ts';
-import { EventsRepository } from '../events/events.repository.ts';
 import type { Executor, RunExit, RunHandle } from '../executors/executor.ts';
 import type { TrainerEvent } from '../executors/trainer-protocol.ts';
 import { newUuid } from '../ids/ids.ts';
-import type { Job, JobOptions } from './job.ts';
-
-const OPTIONS: JobOptions = { invalidSampleSkipPercentage: 0, repositories: [], classifierTargets: null, wandbUrl: null, lrSchedule: 'linear', modelNaming: 'openai', estimate: false };
+import type { Job } from './job.ts';
 import { JobRun, type JobRunDeps } from './job-run.ts';
 import { JobSignals } from './job-signals.ts';
-import { JobsRepository } from './jobs.repository.ts';
-import { JobsService } from './jobs.service.ts';
+import { type JobStore, openJobStore } from './job-store.testing.ts';
 
 // The domain half of a run through the Executor seam: an executor that only
 // carries the events this test scripts, over a real SQLite store and the real
@@ -46,54 +38,34 @@ class ScriptedExecutor implements Executor {
   }
 }
 
-let dir: string;
-let store: Store;
-let jobs: JobsRepository;
-let events: EventsRepository;
-let service: JobsService;
 const logged: string[] = [];
 let clockMs = 1_000;
+let t: JobStore;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'selftune-job-run-'));
-  store = openSqlite(join(dir, 'jobs.db'));
-  await migrate(store);
-  jobs = new JobsRepository(store.db);
-  events = new EventsRepository(store.db);
-  service = new JobsService(jobs, events, {} as never, {} as never, new JobSignals(), { nowMs: () => clockMs++ }, {} as never);
+  t = await openJobStore(() => clockMs++);
 });
-after(async () => {
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => t.close());
 
 function runWith(executor: Executor): JobRunDeps {
   const log = { info: () => {}, warn: (_: object, m: string) => logged.push(m), error: (_: object, m: string) => logged.push(m) };
   return {
-    service, executor, log, jobs, events,
-    checkpoints: new CheckpointsRepository(store.db),
+    service: t.service, executor, log, jobs: t.jobs, events: t.events,
+    checkpoints: new CheckpointsRepository(t.store.db),
     planner: { learnFrom: async () => {} } as never,
     // Only what a run asks of the model catalogue and files; both are exercised for real by the server suites.
-    catalog: { trainable: async () => ({ path: join(dir, 'model'), root: 'tiny' }), insert: async () => {}, removeCheckpointModel: async () => {} } as never,
+    catalog: { trainable: async () => ({ path: join(t.dir, 'model'), root: 'tiny' }), insert: async () => {}, removeCheckpointModel: async () => {} } as never,
     files: { createGenerated: async () => ({ id: newUuid() }) } as never,
     signals: new JobSignals(),
     clock: { nowMs: () => clockMs++ },
-    dataDir: dir,
+    dataDir: t.dir,
     resultFilesBase64: false,
   };
 }
 
-async function queuedJob(changes: Partial<Job> = {}): Promise<Job> {
-  const id = newUuid();
-  await jobs.insert({
-    id, orgId: 'org', createdBy: null, jobType: 'completion', status: 'queued', model: 'tiny',
-    trainingFiles: [], validationFiles: [], methodType: 'supervised', hyperparameters: { n_epochs: 1, batch_size: 1, learning_rate_multiplier: 1 },
-    resolvedHyperparameters: null, suffix: null, seed: 1, metadata: null, integrations: [], autoStart: true, options: OPTIONS, fineTunedModel: null,
-    resultFiles: [], trainedTokens: null, error: null, stats: { n_train_examples: 4 }, totalSteps: null, currentStep: 0, estimatedFinish: null,
-    control: null, recoveries: 0, createdAt: 1, modifiedAt: 1, queuedAt: 1, startedAt: null, finishedAt: null, ...changes,
-  }, 'openai');
-  return (await jobs.find('org', id))!;
-}
+/** A queued job of four examples, as validation leaves it. */
+const queuedJob = (changes: Partial<Job> = {}): Promise<Job> =>
+  t.insertJob({ hyperparameters: { n_epochs: 1, batch_size: 1, learning_rate_multiplier: 1 }, stats: { n_train_examples: 4 }, queuedAt: 1, ...changes });
 
 const started = (total: number, from = 0): TrainerEvent => ({
   event: 'started', device: 'cpu', dtype: 'float32', training_mode: 'full', parameters: 1, trainable_parameters: 1, n_train_examples: 4,
@@ -103,9 +75,9 @@ const step = (n: number, total: number): TrainerEvent => ({
   event: 'step', step: n, total_steps: total, epoch: 0, step_tokens: 1, trained_tokens: n, tokens_per_second: 1, elapsed_seconds: n,
   train_loss: 1 / n, train_mean_token_accuracy: 0.5,
 });
-const checkpoint = (n: number): TrainerEvent => ({ event: 'checkpoint', step: n, epoch: 0, path: join(dir, `ckpt-${n}`), metrics: { step: n, train_loss: 1, train_mean_token_accuracy: 0.5 } });
-const messagesOf = async (id: string) => (await events.all(id)).map((e) => e.message);
-const metricSteps = async (id: string) => (await events.all(id, 'metrics')).map((e) => (JSON.parse(e.data!) as { step: number }).step);
+const checkpoint = (n: number): TrainerEvent => ({ event: 'checkpoint', step: n, epoch: 0, path: join(t.dir, `ckpt-${n}`), metrics: { step: n, train_loss: 1, train_mean_token_accuracy: 0.5 } });
+const messagesOf = async (id: string) => (await t.events.all(id)).map((e) => e.message);
+const metricSteps = async (id: string) => (await t.events.all(id, 'metrics')).map((e) => (JSON.parse(e.data!) as { step: number }).step);
 const clean: RunExit = { code: 0, signal: null, stderrTail: '' };
 
 test('a pause that loses the race with the last step says so; checkpoints are announced as they are saved', async () => {
@@ -118,14 +90,14 @@ test('a pause that loses the race with the last step says so; checkpoints are an
   await executor.send(checkpoint(2));
   assert.match((await messagesOf(job.id)).at(-1)!, /^Checkpoint created at step 2 with Snapshot ID: ft:tiny:.+:ckpt-step-2$/, 'announced as it is saved');
   for (const n of [3, 4]) await executor.send(step(n, 4));
-  await service.pause('org', job.id); // asked as the last step finished
+  await t.service.pause('org', job.id); // asked as the last step finished
   run.onLease({ lost: false, status: 'pausing', control: 'pause' });
   assert.deepEqual(executor.commands, ['pause']);
   await executor.send(checkpoint(4));
-  await executor.send({ event: 'completed', step: 4, trained_tokens: 4, path: join(dir, 'final') });
+  await executor.send({ event: 'completed', step: 4, trained_tokens: 4, path: join(t.dir, 'final') });
   executor.exit(clean);
   await run.done;
-  const done = (await jobs.find('org', job.id))!;
+  const done = (await t.jobs.find('org', job.id))!;
   assert.equal(done.status, 'succeeded');
   const messages = await messagesOf(job.id);
   assert.ok(messages.includes('The job completed before it could pause'), messages.join('\n'));
@@ -141,10 +113,10 @@ test('a trainer that dies unannounced is the job\'s fault: queued again with a r
   for (const n of [1, 2, 3]) await executor.send(step(n, 10));
   executor.exit({ code: null, signal: 'SIGKILL', stderrTail: '' });
   await run.done;
-  const requeued = (await jobs.find('org', job.id))!;
+  const requeued = (await t.jobs.find('org', job.id))!;
   assert.equal(requeued.status, 'queued');
   assert.equal(requeued.recoveries, 1);
-  const last = (await events.all(job.id)).at(-1)!;
+  const last = (await t.events.all(job.id)).at(-1)!;
   assert.equal(last.level, 'warn');
   assert.match(last.message, /^The training worker stopped unexpectedly at step 3 \(signal SIGKILL\)\. SIGKILL is what the kernel's out-of-memory killer sends.*\(recovery 1 of 3\)\.$/s);
 
@@ -169,7 +141,7 @@ test('with its recoveries spent, a dead trainer fails the job', async () => {
   await executor.ready;
   executor.exit({ code: null, signal: 'SIGKILL', stderrTail: 'last words' });
   await run.done;
-  const failed = (await jobs.find('org', job.id))!;
+  const failed = (await t.jobs.find('org', job.id))!;
   assert.equal(failed.status, 'failed');
   assert.equal(failed.error?.code, 'worker_crashed');
   assert.match(failed.error!.message, /already been recovered 3 times.*last words/s);
@@ -177,15 +149,15 @@ test('with its recoveries spent, a dead trainer fails the job', async () => {
 
 test('a step whose event was written but not the job\'s current step (the server died between) is not recorded again', async () => {
   const job = await queuedJob({ currentStep: 2, startedAt: 5 });
-  for (const n of [1, 2, 3]) await events.add({ jobId: job.id, type: 'metrics', message: `Step ${n}/6`, data: { step: n } }, clockMs++);
+  for (const n of [1, 2, 3]) await t.events.add({ jobId: job.id, type: 'metrics', message: `Step ${n}/6`, data: { step: n } }, clockMs++);
   const executor = new ScriptedExecutor();
   const run = new JobRun(runWith(executor), { maxSeqLen: 64, maxRecoveries: 3 }, job);
   await executor.ready;
   await executor.send(started(6, 2));
   for (const n of [3, 4]) await executor.send(step(n, 6));
-  await executor.send({ event: 'paused', step: 4, path: join(dir, 'resume') });
+  await executor.send({ event: 'paused', step: 4, path: join(t.dir, 'resume') });
   executor.exit(clean);
   await run.done;
   assert.deepEqual(await metricSteps(job.id), [1, 2, 3, 4]);
-  assert.equal((await jobs.find('org', job.id))!.status, 'paused');
+  assert.equal((await t.jobs.find('org', job.id))!.status, 'paused');
 });

@@ -1,11 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
-import { rm } from 'node:fs/promises';
 import { after, test } from 'node:test';
-import OpenAI from 'openai';
 import { upload, uploadDemo, waitForStep } from '../helpers/jobs.ts';
-import { freePort, spawnServer, tempDir, waitForHealth } from '../helpers/server.ts';
 import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
-import { descendants, isAlive, type Proc, until } from './processes.ts';
+import { descendants, exited, isAlive, type Proc, serverProcess, until } from './processes.ts';
 import { LONG_WAIT_MS } from '../helpers/wait.ts';
 
 // SIGKILL of the server gives it no chance to stop anything: its trainer, its
@@ -15,22 +11,11 @@ import { LONG_WAIT_MS } from '../helpers/wait.ts';
 const cleanups: Array<() => Promise<unknown>> = [];
 after(() => Promise.all(cleanups.map((c) => c())));
 
-const exited = (p: ChildProcess) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
 // The job's trainer may itself have started as the standby (`train --standby`), so trainers are told apart by count.
 const kindOf = (p: Proc) => (/serve-inference/.test(p.args) ? 'inference' : /selftune_trainer train/.test(p.args) ? 'trainer' : 'other');
 
 test('a SIGKILLed server\'s trainer, standby trainer and inference worker all exit', async (t) => {
-  const dataDir = await tempDir('server-killed');
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const client = new OpenAI({ apiKey: 'k', baseURL: `${url}/v1`, maxRetries: 0 });
-  const server = spawnServer(dataDir, port);
-  cleanups.push(async () => {
-    server.kill('SIGKILL');
-    await exited(server);
-  });
-  await waitForHealth(url);
+  const { client, url, process: server } = await serverProcess('server-killed', cleanups);
   const { training } = await uploadDemo(client);
   const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 20 }, seed: 31 });
   await waitForStep(client, job.id, 3);
