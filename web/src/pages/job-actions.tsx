@@ -6,14 +6,14 @@ import type { Job } from '../types.ts';
 
 /**
  * Whether the job waits for an explicit start (Mistral's VALIDATED, which
- * OpenAI shows as `queued`). Only the Mistral dialect can tell; a server
+ * OpenAI shows as `paused`). Only the Mistral dialect can tell; a server
  * without its job routes answers 404 and the Start button stays hidden.
  */
 function useAwaitingStart(job: Job) {
   const uuid = openAiIdToUuid(job.id);
   const probe = usePoll(
     async (signal) => {
-      if (job.status !== 'queued' || !uuid) return false;
+      if (job.status !== 'paused' || !uuid) return false;
       try {
         const mistralJob = await api<{ status?: string }>(`/mistral/v1/fine_tuning/jobs/${uuid}`, { signal });
         return mistralJob.status === 'VALIDATED';
@@ -47,7 +47,7 @@ export function JobActions({ job, onChange }: { job: Job; onChange: () => void }
         />
       )}
       {s === 'running' && <ActionButton label="Pause" confirm={`Pause job ${job.id}? It saves a checkpoint and can be resumed.`} action={() => post(`${base}/pause`)} onDone={onChange} />}
-      {s === 'paused' && <ActionButton label="Resume" confirm={`Resume job ${job.id}?`} action={() => post(`${base}/resume`)} onDone={onChange} />}
+      {s === 'paused' && !awaiting && <ActionButton label="Resume" confirm={`Resume job ${job.id}?`} action={() => post(`${base}/resume`)} onDone={onChange} />}
       {['validating_files', 'queued', 'running', 'pausing', 'paused'].includes(s) && (
         <ActionButton label="Cancel" danger confirm={`Cancel job ${job.id}? This cannot be undone.`} action={() => post(`${base}/cancel`)} onDone={onChange} />
       )}
