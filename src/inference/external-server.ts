@@ -39,6 +39,7 @@ export class ExternalServer {
   async unload(model: ResolvedModel): Promise<void> {
     if (model.worker.kind !== 'lora' || !this.loaded.has(model.id)) return;
     this.loaded.delete(model.id);
+    // Best effort: a server that lost the adapter (restarted) has nothing to unload.
     await this.post('/v1/unload_lora_adapter', { lora_name: model.id }).catch(() => {});
   }
 

@@ -112,7 +112,7 @@ export class DeviceProfiles {
 
   /** Measure in the background if nothing is cached yet (work is on its way). */
   warm(): void {
-    this.get().catch(() => {});
+    this.get().catch(() => {}); // not lost: the next get() probes again and its caller reports the failure
   }
 
   async memory(): Promise<DeviceMemory> {
@@ -178,7 +178,7 @@ export class DeviceProfiles {
       await writeFile(tmp, JSON.stringify(profile, null, 2));
       await rename(tmp, this.path);
     });
-    this.writes = write.catch(() => {});
+    this.writes = write.catch(() => {}); // the caller of this write gets its error; the next write must still run
     return write;
   }
 }

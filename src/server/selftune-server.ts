@@ -58,7 +58,7 @@ export async function createServer(config: Config): Promise<SelftuneServer> {
     close: async () => {
       if (closed) return;
       closed = true;
-      await ready.catch(() => {});
+      await ready.catch(() => {}); // a failed start was logged when it happened; closing goes on
       await Promise.all([scheduler.stop(), ctx.modelPulls.close()]);
       await app.close();
       await ctx.inference.close();
