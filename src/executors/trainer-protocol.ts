@@ -102,6 +102,8 @@ export interface TrainerSpec {
   eval_every: number;
   keep_checkpoints: number;
   resume: boolean;
+  /** Resume from a restart point at or below this step (the last one the server recorded); null: the newest. */
+  resume_max_step: number | null;
   task: 'completion' | 'classifier';
   classifier_targets: Array<{ name: string; labels: string[]; weight: number; loss_function: 'single_class' | 'multi_class' }>;
   /** Log the run to W&B (the job's first wandb integration). */

@@ -165,8 +165,7 @@ export class JobRun {
     const results = await progress.publishResults(outcome.path);
     await events.add({ jobId: job.id, message: `New fine-tuned model created: ${results.modelId}`, data: {} }, clock.nowMs());
     const timings = { ...job.stats.timings, finished: clock.nowMs() };
-    const asked = (await this.deps.jobs.findAnyOrg(job.id))?.status;
-    const finished = await service.moveTo(job, 'succeeded', {
+    const closing = {
       fineTunedModel: results.modelId,
       resultFiles: [results.resultFileId],
       trainedTokens: outcome.trainedTokens,
@@ -174,13 +173,16 @@ export class JobRun {
       estimatedFinish: null,
       control: null,
       stats: { ...job.stats, timings },
-    }, 'The job has successfully completed', { from: ['running', 'pausing', 'cancelling'] });
+    };
+    // Learned before the status changes, so whoever sees `succeeded` also sees the refined device profile.
+    // An estimate's refinement never fails a job.
+    await this.deps.planner.learnFrom({ ...job, ...closing }, model.path).catch((err) =>
+      this.deps.log.warn({ jobId: job.id, err }, `job ${job.id}: learning the device's speed from it failed`));
     // A pause or cancel that arrived as the last step finished lost the race: say so rather than leave the request unanswered.
+    const asked = (await this.deps.jobs.findAnyOrg(job.id))?.status;
     if (asked === 'pausing') await events.add({ jobId: job.id, message: 'The job completed before it could pause', data: {} }, clock.nowMs());
     if (asked === 'cancelling') await events.add({ jobId: job.id, message: 'The job completed before it could be cancelled', data: {} }, clock.nowMs());
-    // An estimate's refinement never fails a job.
-    await this.deps.planner.learnFrom(finished, model.path).catch((err) =>
-      this.deps.log.warn({ jobId: job.id, err }, `job ${job.id}: learning the device's speed from it failed`));
+    await service.moveTo(job, 'succeeded', closing, 'The job has successfully completed', { from: ['running', 'pausing', 'cancelling'] });
   }
 
   /**

@@ -67,12 +67,15 @@ def resume_path(output_dir):
     return os.path.join(output_dir, "resume")
 
 
-def find_resume_point(output_dir):
-    """The newest of resume/ and checkpoints/step-N as (step, path), or None."""
+def find_resume_point(output_dir, max_step=None):
+    """The newest of resume/ and checkpoints/step-N as (step, path), or None;
+    with `max_step`, the newest at or below it."""
     candidates = list_checkpoints(output_dir)
     pause_dir = resume_path(output_dir)
     if os.path.isfile(os.path.join(pause_dir, "trainer_state.pt")):
         candidates.append((load_state(pause_dir)["step"], pause_dir))
+    if max_step is not None:
+        candidates = [c for c in candidates if c[0] <= max_step]
     # On a tie prefer resume/: it is never older than the checkpoint of the same step.
     return max(candidates, key=lambda c: (c[0], c[1] == pause_dir), default=None)
 

@@ -45,7 +45,7 @@ def run_training(spec, commands, world=None):
         stale = world.on_main(ckpt.clear_previous_run, spec.output_dir)
         if stale:
             log("warn", f"resume is false: removed {', '.join(stale)} left in {spec.output_dir} by an earlier run")
-    point = world.from_main(ckpt.find_resume_point(spec.output_dir) if spec.resume else None)  # one restart point for all ranks
+    point = world.from_main(ckpt.find_resume_point(spec.output_dir, spec.resume_max_step) if spec.resume else None)  # one restart point for all ranks
     state = ckpt.load_state(point[1]) if point else None
     seed_everything(spec.seed)
     model, mode = recipe.build_model(spec, device, meta, point and point[1], state and state["training_mode"])

@@ -61,6 +61,10 @@ class TrainSpec:
     eval_every: int = 0
     keep_checkpoints: int = 3
     resume: bool = True
+    # Resume only from a restart point at or below this step: the last step the server
+    # recorded. A trainer can run ahead of a server that then dies; its later checkpoints
+    # would skip steps whose metrics were never recorded. None: the newest point.
+    resume_max_step: object = None
     task: str = "completion"
     classifier_targets: list = field(default_factory=list)  # [{name, labels, weight, loss_function}]
     wandb: object = None  # {project, name?, entity?, tags?}: log the run to W&B
@@ -105,6 +109,7 @@ class TrainSpec:
         _check(_is_int(self.eval_every) and self.eval_every >= 0, "eval_every must be an integer >= 0")
         _check(_is_int(self.keep_checkpoints) and self.keep_checkpoints >= 1, "keep_checkpoints must be an integer >= 1")
         _check(isinstance(self.resume, bool), "resume must be true or false")
+        _check(self.resume_max_step is None or (_is_int(self.resume_max_step) and self.resume_max_step >= 0), "resume_max_step must be null or an integer >= 0")
         _check(self.task in TASKS, f"task must be one of {', '.join(TASKS)}")
         if self.task == "classifier":
             self.classifier_targets = _targets(self.classifier_targets)

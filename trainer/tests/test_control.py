@@ -109,3 +109,17 @@ def test_stdin_eof_exits_3_silently(tiny_model, tmp_path):
     rest = [json.loads(line) for line in proc.stdout]
     assert proc.wait(timeout=PROCESS_EXIT_S) == 3
     assert len(rest) <= 2 and all(e["event"] == "step" for e in rest)  # only steps already in the pipe
+
+
+def test_resume_never_passes_the_last_step_the_server_recorded(tiny_model, tmp_path):
+    # A trainer can run ahead of its server: checkpoints exist for steps the server
+    # never recorded (it was killed). Resuming is capped at what it recorded.
+    base = make_spec(tiny_model, tmp_path, "ahead", n_epochs=3, batch_size=1)  # 36 steps, a checkpoint per 12
+    _, first = run_inprocess(dict(base, n_epochs=3))
+    saved = [e["step"] for e in of(first, "checkpoint")]
+    assert 24 in saved
+    _, again = run_inprocess(dict(base, resume_max_step=20))
+    started = of(again, "started")[0]
+    assert started["resumed_from_step"] == 12, started
+    steps = [e["step"] for e in of(again, "step")]
+    assert steps[0] == 13 and steps[-1] == 36

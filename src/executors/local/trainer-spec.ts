@@ -36,6 +36,9 @@ export async function trainerSpec(job: Job, model: TrainableModel, runDir: strin
     eval_every: 0,
     keep_checkpoints: 3,
     resume: true,
+    // The trainer may have saved checkpoints past what a server that then died recorded: resuming
+    // from those would leave steps without their metrics.
+    resume_max_step: job.currentStep,
     task: job.jobType,
     classifier_targets: (job.options.classifierTargets ?? []).map((t) => ({ name: t.name, labels: t.labels, weight: t.weight, loss_function: t.lossFunction })),
     wandb: firstWandb(job),
