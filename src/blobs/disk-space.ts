@@ -4,10 +4,14 @@ import { open, rm } from 'node:fs/promises';
 // writes to the database (SQLite needs room for its WAL), so a small reserve
 // file is kept on the data disk and given up when a delete hits a full disk.
 
-/** Errors of a disk with no room left: the OS's, SQLite's, and Postgres's own. */
+/**
+ * Errors of a disk with no room left: the OS's, SQLite's, and Postgres's own
+ * (by code), or one a library rewrapped keeping only the message.
+ */
 export function isDiskFull(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || code === '53100';
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || code === '53100'
+    || /no space left on device|disk is full/i.test(String((err as Error | null)?.message));
 }
 
 export const DEFAULT_RESERVE_BYTES = 4 * 1024 * 1024;

@@ -1,3 +1,4 @@
+import { isDiskFull } from '../blobs/disk-space.ts';
 import type { Executor, RunExit, RunHandle } from '../executors/executor.ts';
 import type { TrainableModel } from '../models/model-catalog.ts';
 import { fineTunedModelNameOf } from '../models/model-names.ts';
@@ -27,12 +28,6 @@ export interface JobRunOptions {
 
 /** How often a job's failure that could not be written is tried again. */
 const RECORD_RETRY_MS = 2_000;
-
-/** Node's ENOSPC/EDQUOT, or SQLite's "database or disk is full". */
-export function isDiskFull(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || /no space left on device|disk is full/i.test(String((err as Error)?.message));
-}
 
 /** How long a trainer asked to checkpoint for a server shutdown gets before it is killed. */
 const SHUTDOWN_GRACE_MS = 15_000;

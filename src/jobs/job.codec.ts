@@ -52,6 +52,7 @@ const wandbFields = z.object({
   tags: z.array(z.string()).nullish(),
 });
 const storedIntegration = z.object({ type: z.string(), wandb: wandbFields.optional() }).and(wandbFields.partial());
+const storedIntegrations = z.array(storedIntegration);
 
 /** Jobs stored before the mapper decided these behaved as the API that created them did. */
 function optionsFromRow(text: string | null, createdVia: CreatedVia): JobOptions {
@@ -99,7 +100,7 @@ function optionsToJson(o: JobOptions): string {
 }
 
 function integrationsFromRow(text: string | null): Integration[] {
-  return z.array(storedIntegration).parse(parse(text, [])).flatMap((i) => {
+  return storedIntegrations.parse(parse(text, [])).flatMap((i) => {
     if (i.type !== 'wandb') return [];
     const w = i.wandb ?? i;
     if (w.project === undefined) return [];
