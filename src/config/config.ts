@@ -10,6 +10,12 @@ const configSchema = z.object({
   dataDir: z.string().default('data'),
   /** postgres://… to keep records in Postgres instead of SQLite in the data directory. */
   databaseUrl: z.string().url().nullable().default(null),
+  /** `s3://bucket/prefix` to keep files, checkpoints and weights in an S3-compatible store (AWS_ENDPOINT_URL, AWS_REGION and the AWS keys from the environment); unset: the data directory's disk. */
+  blobUrl: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'expected s3://bucket or s3://bucket/prefix').nullable().default(null),
+  /** `host:port` of a Ray cluster's GCS to run training jobs on it (needs SELFTUNE_BLOB_URL); unset: trainers run on this machine. */
+  rayAddress: z.string().min(1).nullable().default(null),
+  /** The URL remote trainers reach this server at (the runner protocol); default: http://<host>:<port> of this server. */
+  runnerUrl: z.string().url().nullable().default(null),
   /** Jobs that may train at the same time. */
   maxConcurrentJobs: z.coerce.number().int().min(1).max(64).default(1),
   /** Largest accepted upload, in bytes (OpenAI's limit is 512 MB). */
@@ -77,6 +83,9 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   port: 'PORT',
   dataDir: 'SELFTUNE_DATA_DIR',
   databaseUrl: 'SELFTUNE_DATABASE_URL',
+  blobUrl: 'SELFTUNE_BLOB_URL',
+  rayAddress: 'SELFTUNE_RAY_ADDRESS',
+  runnerUrl: 'SELFTUNE_RUNNER_URL',
   maxConcurrentJobs: 'SELFTUNE_MAX_CONCURRENT_JOBS',
   maxUploadBytes: 'SELFTUNE_MAX_UPLOAD_BYTES',
   leaseSeconds: 'SELFTUNE_LEASE_SECONDS',

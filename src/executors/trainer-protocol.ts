@@ -106,6 +106,16 @@ export interface TrainerSpec {
   resume_max_step: number | null;
   task: 'completion' | 'classifier';
   classifier_targets: Array<{ name: string; labels: string[]; weight: number; loss_function: 'single_class' | 'multi_class' }>;
+  /**
+   * Object storage that mirrors the data directory (SELFTUNE_BLOB_URL), or null. When set, the
+   * spec's paths (base model, files, output_dir) are data-directory-relative: they resolve below
+   * `local_root` on the trainer's machine, and what is missing there is downloaded from
+   * `<prefix>/<path>` first (inputs, the base model, the newest resume point up to
+   * resume_max_step). Checkpoints, the pause point and the final weights are uploaded before their
+   * event is emitted; pruned checkpoints are deleted there too. Credentials come from the
+   * trainer's environment (AWS_*).
+   */
+  object_store: { bucket: string; prefix: string; endpoint_url: string | null; region: string | null; local_root: string } | null;
   /** Log the run to W&B (the job's first wandb integration). */
   wandb: { project: string; name: string | null; entity: string | null; tags: string[] } | null;
 }

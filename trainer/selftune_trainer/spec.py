@@ -68,6 +68,9 @@ class TrainSpec:
     task: str = "completion"
     classifier_targets: list = field(default_factory=list)  # [{name, labels, weight, loss_function}]
     wandb: object = None  # {project, name?, entity?, tags?}: log the run to W&B
+    # {bucket, prefix, endpoint_url, region, local_root}: paths are relative to local_root and
+    # mirrored to/from object storage (see TrainerSpec.object_store in the server's trainer-protocol.ts).
+    object_store: object = None
 
     def __post_init__(self):
         _check(isinstance(self.job_id, str) and self.job_id, "job_id must be a non-empty string")

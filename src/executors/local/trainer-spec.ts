@@ -41,6 +41,7 @@ export async function trainerSpec(job: Job, model: TrainableModel, runDir: strin
     resume_max_step: job.currentStep,
     task: job.jobType,
     classifier_targets: (job.options.classifierTargets ?? []).map((t) => ({ name: t.name, labels: t.labels, weight: t.weight, loss_function: t.lossFunction })),
+    object_store: null,
     wandb: firstWandb(job),
   };
 }
