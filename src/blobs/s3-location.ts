@@ -51,7 +51,8 @@ export async function checkBucket(client: S3Client, location: ObjectStoreLocatio
     await client.send(new HeadBucketCommand({ Bucket: location.bucket }));
   } catch (err) {
     const where = location.endpointUrl ? `at ${location.endpointUrl} (AWS_ENDPOINT_URL)` : 'on AWS (no AWS_ENDPOINT_URL set)';
-    const why = (err as Error).name === 'NotFound' ? 'it does not exist' : `${(err as Error).name}: ${(err as Error).message || 'no message'}`;
-    throw new Error(`The object store of SELFTUNE_BLOB_URL is not usable: bucket '${location.bucket}' ${where} could not be reached, ${why}. Check SELFTUNE_BLOB_URL, AWS_ENDPOINT_URL and the AWS credentials.`, { cause: err });
+    const name = (err as Error).name;
+    const why = name === 'NotFound' ? 'the bucket does not exist' : name === 'Forbidden' ? 'access is denied' : (err as Error).message || name;
+    throw new Error(`SELFTUNE_BLOB_URL names bucket '${location.bucket}' ${where}, which cannot be used: ${why}. Check SELFTUNE_BLOB_URL, AWS_ENDPOINT_URL and the AWS credentials.`, { cause: err });
   }
 }

@@ -124,6 +124,6 @@ test('an object store that cannot be reached stops the start with a message nami
   );
   await assert.rejects(
     startServer({ blobUrl: 's3://no-such-bucket-here/p' }, { awsEnv: s3.env }),
-    (err: Error) => /bucket 'no-such-bucket-here'/.test(err.message) && /does not exist/.test(err.message),
+    (err: Error) => /bucket 'no-such-bucket-here'/.test(err.message) && /the bucket does not exist/.test(err.message),
   );
 });
