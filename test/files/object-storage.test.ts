@@ -11,7 +11,7 @@ import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
 import { parseRecordId } from '../../src/ids/ids.ts';
 import { DEFAULT_ORG } from '../../src/server/auth.ts';
 import { createPostgresDatabase } from '../helpers/backends.ts';
-import { upload } from '../helpers/jobs.ts';
+import { isFinished, upload, waitForJob } from '../helpers/jobs.ts';
 import { startS3Server, type TestS3 } from '../helpers/s3-server.ts';
 import { freePort, startServer, type TestServer } from '../helpers/server.ts';
 
@@ -113,6 +113,24 @@ test('two servers on one Postgres and one bucket: a file uploaded through A down
   } finally {
     await Promise.all([a.close(), b.close()]);
     await database.drop();
+  }
+});
+
+test('a job trains from a file kept in the bucket, and its result file is stored there', async () => {
+  const blobUrl = s3.blobUrl();
+  const t = await startServer({ blobUrl }, { awsEnv: s3.env });
+  try {
+    const training = await upload(t.client, demoTrainingJsonl(), 'train.jsonl');
+    const created = await t.client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 1 } });
+    const job = await waitForJob(t.client, created.id, isFinished);
+    assert.equal(job.status, 'succeeded', JSON.stringify(job.error));
+    const stored = await bucketContents(blobUrl);
+    assert.ok(stored.has(`files/${uuidOf(training.id)}`));
+    assert.ok(stored.has(`files/${uuidOf(job.result_files[0]!)}`), [...stored.keys()].join(', '));
+    const csv = Buffer.from(await (await t.client.files.content(job.result_files[0]!)).text(), 'base64').toString();
+    assert.match(csv, /^step,/);
+  } finally {
+    await t.close();
   }
 });
 
