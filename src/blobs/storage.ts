@@ -11,13 +11,16 @@ import { type AwsEnv, parseBlobUrl, s3Client } from './s3-location.ts';
 export interface Storage {
   blobs: BlobStore;
   mirror: DataMirror;
+  /** The AWS settings the store was built from: what trainer processes need in their environment to reach it (AWS_*). */
+  awsEnv: AwsEnv;
 }
 
 /** Object storage when SELFTUNE_BLOB_URL is set (AWS settings from `env`), else the data directory's disk. */
 export function buildStorage(config: Config, paths: DataPaths, env: AwsEnv): Storage {
   const reserve = new DiskReserve(paths.diskReserve);
-  if (!config.blobUrl) return { blobs: new DiskBlobs(paths.files, paths.uploads, reserve), mirror: new LocalDataMirror(config.dataDir) };
+  if (!config.blobUrl) return { blobs: new DiskBlobs(paths.files, paths.uploads, reserve), mirror: new LocalDataMirror(config.dataDir), awsEnv: {} };
   const location = parseBlobUrl(config.blobUrl, env);
   const client = s3Client(location, env);
-  return { blobs: new S3Blobs(client, location, paths.uploads, paths.files, reserve), mirror: new S3DataMirror(client, location, config.dataDir) };
+  const awsEnv = Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('AWS_')));
+  return { blobs: new S3Blobs(client, location, paths.uploads, paths.files, reserve), mirror: new S3DataMirror(client, location, config.dataDir), awsEnv };
 }

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { AwsEnv } from '../blobs/s3-location.ts';
-import { buildStorage } from '../blobs/storage.ts';
+import { buildStorage, type Storage } from '../blobs/storage.ts';
 import type { Config } from '../config/config.ts';
 import { dataPaths, trainerDir } from '../config/paths.ts';
 import { openStore } from '../db/backend.ts';
@@ -31,8 +31,9 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv } = {
   await mkdir(config.dataDir, { recursive: true });
   const unlock = lockDataDir(config.dataDir);
   const store = openStore(config.databaseUrl, paths.database);
-  const storage = buildStorage(config, paths, opts.awsEnv ?? process.env);
+  let storage: Storage;
   try {
+    storage = buildStorage(config, paths, opts.awsEnv ?? process.env);
     await migrate(store);
     await storage.blobs.init(); // with object storage: fails here, naming the settings, when the bucket cannot be reached
   } catch (err) {
