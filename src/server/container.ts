@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { DataMirror } from '../blobs/blob-store.ts';
 import { DiskBlobs } from '../blobs/disk-blobs.ts';
 import { DiskReserve } from '../blobs/disk-space.ts';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
@@ -28,6 +29,7 @@ import { JobsRepository } from '../jobs/jobs.repository.ts';
 import { JobsService } from '../jobs/jobs.service.ts';
 import { BaseModels } from '../models/base-models.ts';
 import { ModelCatalog } from '../models/model-catalog.ts';
+import { ModelCopies } from '../models/model-copies.ts';
 import { ModelsRepository } from '../models/models.repository.ts';
 import { ModelExporter } from '../models/model-export.ts';
 import { ModelPulls } from '../models/model-pulls.ts';
@@ -50,7 +52,9 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
   const filesRepo = new FilesRepository(store.db);
   const events = new EventsRepository(store.db);
   const checkpoints = new CheckpointsRepository(store.db);
-  const catalog = new ModelCatalog(new BaseModels(paths.models), new ModelsRepository(store.db), config.dataDir);
+  // The data directory is the only copy until an object store is configured.
+  const mirror: DataMirror = { location: null, fetch: async () => true, push: async () => {}, remove: async () => {} };
+  const catalog = new ModelCatalog(new BaseModels(paths.models), new ModelsRepository(store.db), config.dataDir, new ModelCopies(mirror, config.dataDir));
   const files = new FilesService(filesRepo, blobs, clock, async (orgId, fileId) => {
     const users = await jobsRepo.activeJobsUsingFile(orgId, fileId, NEEDS_FILES);
     return users.length ? `File is in use by fine-tuning job ${toOpenAiId('job', users[0]!.id)} (status ${users[0]!.status}); delete it once the job has finished.` : null;
@@ -83,7 +87,8 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
       soleScheduler: store.profile.soleScheduler,
     },
   );
-  const inference = buildInference(config, catalog, jobs, trainerDir);
+  const resolver = new ModelResolver(catalog, jobs, config.dataDir);
+  const inference = buildInference(config, catalog, resolver, trainerDir);
   // A training file is usually followed by a job: start warming a trainer now.
   // The device profile is measured then too, unless a previous start cached it.
   files.onUploaded = (row) => {
@@ -92,7 +97,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
     profiles.warm();
   };
   const modelPulls = new ModelPulls({ python: config.python, trainerDir, modelsDir: paths.models, now: () => clock.nowMs() });
-  const exporter = new ModelExporter(catalog, new ModelResolver(catalog, jobs, config.dataDir), jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
+  const exporter = new ModelExporter(catalog, resolver, jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
   const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs,
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(config.dataDir),
