@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import OpenAI from 'openai';
+import pg from 'pg';
+import { parseRecordId } from '../../src/ids/ids.ts';
 import { createPostgresDatabase } from './backends.ts';
 import { startS3Server, type TestS3 } from './s3-server.ts';
 import { freePort, spawnServer, tempDir, waitForHealth } from './server.ts';
@@ -27,6 +29,8 @@ export interface ReplicaSet {
   blobUrl: string;
   /** The environment every replica was started with (database, bucket, AWS settings, lease). */
   env: Record<string, string>;
+  /** The replica whose scheduler holds the job's lease now (null when none does), read from the jobs table. */
+  holderOf(jobId: string): Promise<Replica | null>;
   close(): Promise<void>;
 }
 
@@ -58,6 +62,18 @@ export async function startReplicas(count: number, opts: ReplicaOptions = {}): P
     s3,
     blobUrl,
     env,
+    holderOf: async (jobId) => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ locked_by: string | null }>('SELECT locked_by FROM jobs WHERE id = $1', [parseRecordId('job', jobId)]);
+        // A scheduler's owner id is host:pid:random; the pid names the replica.
+        const pid = Number(rows[0]?.locked_by?.split(':')[1]);
+        return replicas.find((r) => r.process.pid === pid) ?? null;
+      } finally {
+        await client.end();
+      }
+    },
     close: async () => {
       await Promise.all(replicas.map(async (r) => {
         await r.kill();
