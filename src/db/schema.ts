@@ -101,12 +101,19 @@ export interface ModelsTable {
   archived: ColumnType<number, number | undefined, number>;
 }
 
+/** Secrets shared by every server on one database (`url-signing`: the HMAC key of signed file URLs, hex). */
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+}
+
 export interface Database {
   files: FilesTable;
   jobs: JobsTable;
   job_events: JobEventsTable;
   checkpoints: CheckpointsTable;
   models: ModelsTable;
+  server_secrets: ServerSecretsTable;
 }
 
 export type FileRow = Selectable<FilesTable>;
