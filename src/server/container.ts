@@ -61,7 +61,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const profiles = new DeviceProfiles({ python: config.python, trainerDir, dataDir: config.dataDir, memoryOverride: config.deviceMemoryBytes, seedPath: config.deviceProfile, nowMs: () => clock.nowMs() });
   const planner = new JobPlanner(profiles, { defaultSeqLen: config.maxSeqLen, concurrentJobs: config.maxConcurrentJobs });
   const estimator = new JobEstimator(planner, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
-  const inputs = new InputResolver(files, catalog, planner, estimator, repositories, paths.runs, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
+  const inputs = new InputResolver(files, catalog, planner, estimator, repositories, mirror, config.dataDir, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
   const validator = new JobValidator(jobs, inputs, events, clock);
   const executor = new LocalExecutor(files, {
     python: config.python,
@@ -69,6 +69,9 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
     trainerStandby: config.trainerStandby,
     trainProcesses: config.trainProcesses,
     runsDir: paths.runs,
+    dataDir: config.dataDir,
+    objectStore: mirror.location,
+    trainerEnv: storage.childEnv,
   });
   const scheduler = new Scheduler(
     { store, validator, executor, service: jobs, planner, log, jobs: jobsRepo, events, checkpoints, catalog, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
