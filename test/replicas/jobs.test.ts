@@ -63,8 +63,12 @@ test('a job created through a busy replica is taken by the idle one, and a cance
   for (const [job, runner] of [[first, busy], [second, idle]] as const) {
     const done = await waitForJob(a!.client, job.id, isFinished);
     assert.equal(done.status, 'cancelled');
-    const events = await allEvents(a!.client, job.id);
-    assert.ok(events.some((e) => /^Fine-tuning job cancelled at step \d+$/.test(e.message)), `${runner.name}'s trainer stopped on the request: ${events.map((e) => e.message).join(' | ')}`);
+    // The status is written just before its event: wait for the event rather than read once.
+    const events = await waitUntil(async () => {
+      const all = await allEvents(a!.client, job.id);
+      return all.some((e) => /cancelled/i.test(e.message) && e.message !== 'Cancellation requested') && all;
+    }, { what: `the cancelled event of ${job.id}` });
+    assert.ok(events.some((e) => /^Fine-tuning job cancelled at step \d+$/.test(e.message)), `${runner.name}'s trainer stopped on the request: ${events.slice(-3).map((e) => e.message).join(' | ')}`);
     assert.ok(!events.some((e) => /stopped at step \d+; the job is queued again/.test(e.message)), 'the runner never lost it');
   }
 });
