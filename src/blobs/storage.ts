@@ -12,8 +12,11 @@ export interface Storage {
   blobs: BlobStore;
   mirror: DataMirror;
   /** The AWS settings the store was built from: what trainer processes need in their environment to reach it (AWS_*). */
-  awsEnv: AwsEnv;
+  awsEnv: Record<string, string>;
 }
+
+const awsSettings = (env: AwsEnv) =>
+  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('AWS_') && e[1] !== undefined));
 
 /** Object storage when SELFTUNE_BLOB_URL is set (AWS settings from `env`), else the data directory's disk. */
 export function buildStorage(config: Config, paths: DataPaths, env: AwsEnv): Storage {
@@ -21,6 +24,5 @@ export function buildStorage(config: Config, paths: DataPaths, env: AwsEnv): Sto
   if (!config.blobUrl) return { blobs: new DiskBlobs(paths.files, paths.uploads, reserve), mirror: new LocalDataMirror(config.dataDir), awsEnv: {} };
   const location = parseBlobUrl(config.blobUrl, env);
   const client = s3Client(location, env);
-  const awsEnv = Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('AWS_')));
-  return { blobs: new S3Blobs(client, location, paths.uploads, paths.files, reserve), mirror: new S3DataMirror(client, location, config.dataDir), awsEnv };
+  return { blobs: new S3Blobs(client, location, paths.uploads, paths.files, reserve), mirror: new S3DataMirror(client, location, config.dataDir), awsEnv: awsSettings(env) };
 }

@@ -1,11 +1,12 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { appError, invalidRequest } from '../errors/app-error.ts';
-import type { CatalogModel } from '../models/model-catalog.ts';
+import { AppError, appError, invalidRequest } from '../errors/app-error.ts';
+import type { CatalogModel, ModelCatalog } from '../models/model-catalog.ts';
 import type { ExternalServer } from './external-server.ts';
 import type { ClassifyInput, ClassifyOutput, Generation, GenerationParams } from './generation.ts';
 import type { InferenceWorker } from './inference-worker.ts';
 import type { ModelResolver, ResolvedModel } from './model-resolver.ts';
 import { primed, replayingCrashes } from './replay.ts';
+import { ServedModels } from './served-models.ts';
 import { isWorkerCrash, workerError } from './worker-errors.ts';
 
 /**
@@ -14,17 +15,27 @@ import { isWorkerCrash, workerError } from './worker-errors.ts';
  * (their LoRA adapters go there too; full-weight fine-tunes stay local).
  */
 export class InferenceService {
+  private readonly served: ServedModels;
+
   constructor(
     private readonly resolver: ModelResolver,
     private readonly worker: InferenceWorker,
     private readonly external: ReadonlyMap<string, ExternalServer>,
     /** Times a request caught in a worker crash is sent again to the restarted worker. */
     private readonly crashReplays: number,
-  ) {}
+    catalog: ModelCatalog,
+  ) {
+    this.served = new ServedModels(catalog, (model) => this.unloadResolved(model));
+  }
+
+  /** With models shared through object storage: also drop, now and then, the models other servers deleted. */
+  watchDeletes(onError: (err: unknown) => void, intervalMs?: number): void {
+    this.served.start(onError, intervalMs);
+  }
 
   /** Resolves the model first (unknown or unready models fail before any byte is streamed). */
   async generate(orgId: string, modelId: string, params: GenerationParams): Promise<Generation> {
-    const model = await this.resolver.resolve(orgId, modelId);
+    const model = await this.resolve(orgId, modelId);
     if (model.modelType !== 'completion') {
       throw invalidRequest(`The model '${modelId}' is a classifier; call it through the classification endpoints.`, 'model', 'model_not_supported');
     }
@@ -33,7 +44,7 @@ export class InferenceService {
   }
 
   async classify(orgId: string, modelId: string, inputs: ClassifyInput[]): Promise<ClassifyOutput[]> {
-    const model = await this.resolver.resolve(orgId, modelId);
+    const model = await this.resolve(orgId, modelId);
     if (model.modelType !== 'classifier') throw invalidRequest(`The model '${modelId}' is not a classifier.`, 'model', 'model_not_supported');
     for (let replay = 0; ; replay++) {
       try {
@@ -49,16 +60,31 @@ export class InferenceService {
     throw appError('internal_error', 'The inference worker gave no classification result.');
   }
 
-  /** Frees a model's memory (it is being deleted); cheap when it was never loaded. */
-  async unload(orgId: string, model: CatalogModel): Promise<void> {
-    const resolved = await this.resolver.locate(orgId, model).catch(() => null);
-    if (!resolved) return;
-    this.worker.notify({ op: 'unload', path: resolved.worker.path });
-    await this.externalFor(resolved)?.unload(resolved);
+  /** Frees a model's memory (it is being deleted through this server, which removes its files); nothing to do when it was never served. */
+  unload(model: CatalogModel): Promise<void> {
+    return this.served.drop(model.id, false);
   }
 
-  close(): Promise<void> {
-    return this.worker.stop();
+  async close(): Promise<void> {
+    await this.served.stop();
+    await this.worker.stop();
+  }
+
+  /** A model this server served that the database no longer has was deleted through another server: stop holding it before answering 404. */
+  private async resolve(orgId: string, modelId: string): Promise<ResolvedModel> {
+    try {
+      const model = await this.resolver.resolve(orgId, modelId);
+      this.served.note(orgId, model);
+      return model;
+    } catch (err) {
+      if (err instanceof AppError && err.status === 404) await this.served.dropDeleted(orgId, modelId);
+      throw err;
+    }
+  }
+
+  private async unloadResolved(model: ResolvedModel): Promise<void> {
+    this.worker.notify({ op: 'unload', path: model.worker.path });
+    await this.externalFor(model)?.unload(model);
   }
 
   private externalFor(model: ResolvedModel): ExternalServer | undefined {

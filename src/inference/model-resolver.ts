@@ -13,6 +13,8 @@ export interface ResolvedModel {
   root: string;
   modelType: 'completion' | 'classifier';
   worker: WorkerModel;
+  /** A trained model's folder, relative to the data directory (null for a base model). */
+  trained: { rel: string; kind: 'fine-tuned' | 'checkpoint' } | null;
 }
 
 const UNFINISHED = Object.values(JOB_STATUS).filter((s) => !TERMINAL_STATUSES.includes(s));
@@ -30,14 +32,16 @@ export class ModelResolver {
     return this.locate(orgId, model);
   }
 
+  /** Where the model's weights are on this server; a trained model's folder is fetched from object storage first if this server lacks it. */
   async locate(orgId: string, model: CatalogModel): Promise<ResolvedModel> {
-    if (model.kind === 'base') return { id: model.id, root: model.id, modelType: 'completion', worker: { key: model.id, kind: 'base', path: model.base.path } };
+    if (model.kind === 'base') return { id: model.id, root: model.id, modelType: 'completion', worker: { key: model.id, kind: 'base', path: model.base.path }, trained: null };
     const { row } = model;
+    await this.catalog.copies.ensure(row.path);
     const path = join(this.dataDir, row.path);
-    const modelType = row.model_type === 'classifier' ? 'classifier' : 'completion';
-    if (modelType === 'classifier') return { id: model.id, root: row.base_model, modelType, worker: { key: model.id, kind: 'classifier', path } };
-    if (row.training_mode !== 'lora') return { id: model.id, root: row.base_model, modelType, worker: { key: model.id, kind: 'full', path } };
-    return { id: model.id, root: row.base_model, modelType, worker: { key: model.id, kind: 'lora', path, base_path: await this.adapterBase(orgId, path, row.base_model) } };
+    const common = { id: model.id, root: row.base_model, trained: { rel: row.path, kind: model.kind } };
+    if (row.model_type === 'classifier') return { ...common, modelType: 'classifier', worker: { key: model.id, kind: 'classifier', path } };
+    if (row.training_mode !== 'lora') return { ...common, modelType: 'completion', worker: { key: model.id, kind: 'full', path } };
+    return { ...common, modelType: 'completion', worker: { key: model.id, kind: 'lora', path, base_path: await this.adapterBase(orgId, path, row.base_model) } };
   }
 
   /**

@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelRow } from '../db/schema.ts';
 import { type AppError, invalidRequest, notFound } from '../errors/app-error.ts';
 import type { BaseModel, BaseModels, UnusableModelFolder } from './base-models.ts';
+import type { ModelCopies } from './model-copies.ts';
 import type { ModelsRepository } from './models.repository.ts';
 
 /** Any model a client can name: a base model from the models folder, or one selftune trained. */
@@ -24,6 +24,8 @@ export class ModelCatalog {
     private readonly bases: BaseModels,
     private readonly repo: ModelsRepository,
     private readonly dataDir: string,
+    /** Where trained models' folders come from and go to when servers share an object store. */
+    readonly copies: ModelCopies,
   ) {}
 
   async list(orgId: string): Promise<CatalogModel[]> {
@@ -65,6 +67,7 @@ export class ModelCatalog {
     if (!model) return undefined;
     if (model.kind === 'base') return { path: model.base.path, root: model.id };
     if (model.row.training_mode !== 'full' || model.row.model_type !== 'completion') return undefined;
+    await this.copies.ensure(model.row.path); // trained through another server: its weights are in the store
     return { path: join(this.dataDir, model.row.path), root: model.row.base_model };
   }
 
@@ -75,8 +78,9 @@ export class ModelCatalog {
     }
     await this.repo.delete(orgId, id);
     await Promise.all(this.deleteListeners.map((listener) => listener(orgId, model)));
-    // A checkpoint model's files belong to the job's checkpoint list; a final model's weights go.
-    if (model.kind === 'fine-tuned') await rm(join(this.dataDir, model.row.path), { recursive: true, force: true });
+    // A checkpoint model's files belong to the job's checkpoint list; a final model's weights go, here and in the store.
+    await this.copies.discard(model.row.path, model.kind === 'fine-tuned');
+    if (model.kind === 'fine-tuned') await this.copies.removeStored(model.row.path);
   }
 
   /** Runs after a model is deleted, before its weights are removed (the inference worker unloads it). */

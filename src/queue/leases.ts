@@ -57,6 +57,22 @@ export function findAbandoned(db: Kysely<Database>, statuses: readonly string[],
     .execute();
 }
 
+/**
+ * Takes an abandoned job as it was read (same status, holder and lease deadline): of several
+ * schedulers that found it at once, exactly one goes on to recover it; the others see false.
+ */
+export async function takeAbandoned(db: Kysely<Database>, row: JobRow, owner: string, leaseMs: number, nowMs: number): Promise<boolean> {
+  const res = await db
+    .updateTable('jobs')
+    .set({ locked_by: owner, lease_expires_at: nowMs + leaseMs })
+    .where('id', '=', row.id)
+    .where('status', '=', row.status)
+    .where((eb) => (row.locked_by === null ? eb('locked_by', 'is', null) : eb('locked_by', '=', row.locked_by)))
+    .where((eb) => (row.lease_expires_at === null ? eb('lease_expires_at', 'is', null) : eb('lease_expires_at', '=', row.lease_expires_at)))
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
 /** Whether some job in `status` waits for a claim. */
 export async function hasUnclaimed(db: Kysely<Database>, status: string): Promise<boolean> {
   const row = await db.selectFrom('jobs').select('id').where('status', '=', status).where('locked_by', 'is', null).limit(1).executeTakeFirst();

@@ -4,7 +4,7 @@ import { jobFromRow } from '../jobs/job.codec.ts';
 import { JobRun, type JobRunDeps } from '../jobs/job-run.ts';
 import type { JobValidator } from '../jobs/job-validator.ts';
 import { JobLease } from './job-lease.ts';
-import { claimNext, findAbandoned, hasUnclaimed, releaseLease } from './leases.ts';
+import { claimNext, findAbandoned, hasUnclaimed, releaseLease, takeAbandoned } from './leases.ts';
 
 export interface SchedulerOptions {
   owner: string;
@@ -117,6 +117,9 @@ export class Scheduler {
       if (!row) return;
       this.deps.executor.prewarm(); // a job that passes validation starts training right after
       const job = jobFromRow(row);
+      // Renewed while validating: a validation longer than the lease must not look abandoned to the other schedulers.
+      const lease = this.leaseOf(job.id);
+      lease.keep(() => {});
       try {
         await this.deps.validator.validate(job);
       } catch (err) {
@@ -125,7 +128,7 @@ export class Scheduler {
         await service.moveTo(job, 'failed_validation', { error: { code: 'validation_error', message, param: null }, finishedAt: clock.nowMs() }, message, { from: ['validating'], level: 'error' })
           .catch((moveErr) => log.error({ jobId: job.id, err: moveErr }, `job ${job.id}: recording its failed validation failed; it is validated again`));
       } finally {
-        await releaseLease(store.db, row.id, this.opts.owner);
+        await lease.release();
       }
     }
   }
@@ -145,6 +148,8 @@ export class Scheduler {
     }
     for (const row of await findAbandoned(store.db, ['running', 'pausing', 'cancelling'], now, live)) {
       if (this.running.has(row.id)) continue;
+      // Another scheduler may be recovering it too, and may already have started it again: only the one that takes it goes on.
+      if (!(await takeAbandoned(store.db, row, this.opts.owner, this.opts.leaseMs, now))) continue;
       const job = jobFromRow(row);
       const lost = { lockedBy: null, leaseExpiresAt: null, control: null, estimatedFinish: null };
       if (job.status === 'cancelling') {

@@ -27,6 +27,7 @@ import { JobsRepository } from '../jobs/jobs.repository.ts';
 import { JobsService } from '../jobs/jobs.service.ts';
 import { BaseModels } from '../models/base-models.ts';
 import { ModelCatalog } from '../models/model-catalog.ts';
+import { ModelCopies } from '../models/model-copies.ts';
 import { ModelsRepository } from '../models/models.repository.ts';
 import { ModelExporter } from '../models/model-export.ts';
 import { ModelPulls } from '../models/model-pulls.ts';
@@ -49,7 +50,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const filesRepo = new FilesRepository(store.db);
   const events = new EventsRepository(store.db);
   const checkpoints = new CheckpointsRepository(store.db);
-  const catalog = new ModelCatalog(new BaseModels(paths.models), new ModelsRepository(store.db), config.dataDir);
+  const catalog = new ModelCatalog(new BaseModels(paths.models), new ModelsRepository(store.db), config.dataDir, new ModelCopies(mirror, config.dataDir));
   const files = new FilesService(filesRepo, blobs, mirror, config.dataDir, clock, async (orgId, fileId) => {
     const users = await jobsRepo.activeJobsUsingFile(orgId, fileId, NEEDS_FILES);
     return users.length ? `File is in use by fine-tuning job ${toOpenAiId('job', users[0]!.id)} (status ${users[0]!.status}); delete it once the job has finished.` : null;
@@ -60,7 +61,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const profiles = new DeviceProfiles({ python: config.python, trainerDir, dataDir: config.dataDir, memoryOverride: config.deviceMemoryBytes, seedPath: config.deviceProfile, nowMs: () => clock.nowMs() });
   const planner = new JobPlanner(profiles, { defaultSeqLen: config.maxSeqLen, concurrentJobs: config.maxConcurrentJobs });
   const estimator = new JobEstimator(planner, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
-  const inputs = new InputResolver(files, catalog, planner, estimator, repositories, paths.runs, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
+  const inputs = new InputResolver(files, catalog, planner, estimator, repositories, mirror, config.dataDir, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
   const validator = new JobValidator(jobs, inputs, events, clock);
   const executor = new LocalExecutor(files, {
     python: config.python,
@@ -68,6 +69,9 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
     trainerStandby: config.trainerStandby,
     trainProcesses: config.trainProcesses,
     runsDir: paths.runs,
+    dataDir: config.dataDir,
+    objectStore: mirror.location,
+    trainerEnv: storage.awsEnv,
   });
   const scheduler = new Scheduler(
     { store, validator, executor, service: jobs, planner, log, jobs: jobsRepo, events, checkpoints, catalog, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
@@ -82,7 +86,8 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
       soleScheduler: store.profile.soleScheduler,
     },
   );
-  const inference = buildInference(config, catalog, jobs, trainerDir);
+  const resolver = new ModelResolver(catalog, jobs, config.dataDir);
+  const inference = buildInference(config, catalog, resolver, trainerDir);
   // A training file is usually followed by a job: start warming a trainer now.
   // The device profile is measured then too, unless a previous start cached it.
   files.onUploaded = (row) => {
@@ -91,7 +96,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
     profiles.warm();
   };
   const modelPulls = new ModelPulls({ python: config.python, trainerDir, modelsDir: paths.models, now: () => clock.nowMs() });
-  const exporter = new ModelExporter(catalog, new ModelResolver(catalog, jobs, config.dataDir), jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
+  const exporter = new ModelExporter(catalog, resolver, jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
   const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror,
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(store.db, config.dataDir),

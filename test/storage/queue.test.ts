@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { NewJobRow } from '../../src/db/schema.ts';
 import { newUuid } from '../../src/ids/ids.ts';
 import { JobLease, type LeaseState } from '../../src/queue/job-lease.ts';
-import { claimNext, findAbandoned, releaseLease, renewLease } from '../../src/queue/leases.ts';
+import { claimNext, findAbandoned, releaseLease, renewLease, takeAbandoned } from '../../src/queue/leases.ts';
 import { BACKENDS, openTestStore, type TestStore } from '../helpers/backends.ts';
 
 // The queue's guarantees on every backend: FIFO claims, no double claims under
@@ -61,6 +61,18 @@ for (const backend of BACKENDS) {
       await releaseLease(t.store.db, row.id, 'a');
       const released = await t.store.db.selectFrom('jobs').select(['locked_by', 'lease_expires_at']).where('id', '=', row.id).executeTakeFirstOrThrow();
       assert.deepEqual(released, { locked_by: null, lease_expires_at: null });
+      await t.store.db.deleteFrom('jobs').execute();
+    });
+
+    test('of several schedulers recovering one abandoned job, exactly one takes it, and never once it was started again', async () => {
+      const row = { ...jobRow(1), status: 'running', locked_by: 'dead', lease_expires_at: 1000 };
+      await t.store.db.insertInto('jobs').values(row).execute();
+      const [seen] = await findAbandoned(t.store.db, ['running'], 2000, null);
+      const takes = await Promise.all(['x', 'y', 'z'].map((owner) => takeAbandoned(t.store.db, seen!, owner, 5000, 2000)));
+      assert.deepEqual(takes.filter(Boolean).length, 1);
+      // The winner requeued it and another scheduler runs it again: a recoverer still holding the old read takes nothing.
+      await t.store.db.updateTable('jobs').set({ locked_by: 'w', lease_expires_at: 9000 }).where('id', '=', row.id).execute();
+      assert.equal(await takeAbandoned(t.store.db, seen!, 'late', 5000, 2000), false);
       await t.store.db.deleteFrom('jobs').execute();
     });
 
