@@ -1,12 +1,14 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { BackendProfile, Store } from './backend.ts';
 import * as initial from './migrations/001-initial.ts';
+import * as runnerTokens from './migrations/003-runner-tokens.ts';
 
 // Migrations are code, listed in order here, and run at every start. Each gets
 // the backend profile for the few column types that differ between engines.
 type ProfiledMigration = { up(db: Kysely<unknown>, profile: BackendProfile): Promise<void> };
 const MIGRATIONS: Record<string, ProfiledMigration> = {
   '001-initial': initial,
+  '003-runner-tokens': runnerTokens,
 };
 
 export async function migrate(store: Store): Promise<void> {

@@ -101,12 +101,20 @@ export interface ModelsTable {
   archived: ColumnType<number, number | undefined, number>;
 }
 
+export interface RunnerTokensTable {
+  token_hash: string; // SHA-256 (hex) of the token; the token itself is never stored
+  job_id: string;
+  lease_owner: string; // the scheduler whose run the token belongs to
+  created_at: number;
+}
+
 export interface Database {
   files: FilesTable;
   jobs: JobsTable;
   job_events: JobEventsTable;
   checkpoints: CheckpointsTable;
   models: ModelsTable;
+  runner_tokens: RunnerTokensTable;
 }
 
 export type FileRow = Selectable<FilesTable>;
