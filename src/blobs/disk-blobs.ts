@@ -1,12 +1,14 @@
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { BlobStore } from './blob-store.ts';
 import type { DiskReserve } from './disk-space.ts';
 
 // Blobs (uploaded files, result files) live as plain files below one folder.
 // Writers stage into a temp folder on the same disk and rename into place, so
 // a blob is either whole or absent — a crash never leaves half a file.
-export class DiskBlobs {
+export class DiskBlobs implements BlobStore {
   constructor(
     private readonly root: string,
     private readonly staging: string,
@@ -25,7 +27,7 @@ export class DiskBlobs {
     return this.reserve.withRoom(write);
   }
 
-  pathOf(key: string): string {
+  private pathOf(key: string): string {
     return join(this.root, key);
   }
 
@@ -60,7 +62,7 @@ export class DiskBlobs {
     await rename(stagedPath, target);
   }
 
-  read(key: string): ReadStream {
+  async read(key: string): Promise<Readable> {
     return createReadStream(this.pathOf(key));
   }
 

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { BackendProfile, Store } from './backend.ts';
 import * as initial from './migrations/001-initial.ts';
+import * as serverSecrets from './migrations/002-server-secrets.ts';
 import * as runnerTokens from './migrations/003-runner-tokens.ts';
 
 // Migrations are code, listed in order here, and run at every start. Each gets
@@ -8,6 +9,7 @@ import * as runnerTokens from './migrations/003-runner-tokens.ts';
 type ProfiledMigration = { up(db: Kysely<unknown>, profile: BackendProfile): Promise<void> };
 const MIGRATIONS: Record<string, ProfiledMigration> = {
   '001-initial': initial,
+  '002-server-secrets': serverSecrets,
   '003-runner-tokens': runnerTokens,
 };
 

@@ -101,6 +101,12 @@ export interface ModelsTable {
   archived: ColumnType<number, number | undefined, number>;
 }
 
+/** Secrets shared by every server on one database (`url-signing`: the HMAC key of signed file URLs, hex). */
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+}
+
 export interface RunnerTokensTable {
   token_hash: string; // SHA-256 (hex) of the token; the token itself is never stored
   job_id: string;
@@ -114,6 +120,7 @@ export interface Database {
   job_events: JobEventsTable;
   checkpoints: CheckpointsTable;
   models: ModelsTable;
+  server_secrets: ServerSecretsTable;
   runner_tokens: RunnerTokensTable;
 }
 

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { DiskBlobs } from '../blobs/disk-blobs.ts';
+import type { BlobStore, DataMirror } from '../blobs/blob-store.ts';
 import type { FileRow } from '../db/schema.ts';
 import { checkJsonlUpload } from '../datasets/index.ts';
 import { invalidRequest, notFound } from '../errors/app-error.ts';
@@ -28,7 +29,10 @@ export interface UploadOptions {
 export class FilesService {
   constructor(
     private readonly repo: FilesRepository,
-    private readonly blobs: DiskBlobs,
+    private readonly blobs: BlobStore,
+    /** Brings a file's blob into the data directory when it lives in object storage. */
+    private readonly mirror: DataMirror,
+    private readonly dataDir: string,
     private readonly clock: Clock,
     /** Asked before a file is deleted; returns why it may not be, or null. */
     private readonly deletionGuard: (orgId: string, fileId: string) => Promise<string | null> = async () => null,
@@ -133,17 +137,24 @@ export class FilesService {
     return this.repo.page(q);
   }
 
-  openContent(row: FileRow): Readable {
+  openContent(row: FileRow): Promise<Readable> {
     return this.blobs.read(row.blob_key);
   }
 
-  /** The stored content's size on disk (what a download sends). */
+  /** The stored content's size (what a download sends). */
   contentBytes(row: FileRow): Promise<number> {
     return this.blobs.size(row.blob_key);
   }
 
-  blobPath(row: FileRow): string {
-    return this.blobs.pathOf(row.blob_key);
+  /**
+   * A path on this machine with the file's content, for readers that need a
+   * file (validation, the trainer): the blob itself on disk, or a copy fetched
+   * once from object storage into `files/<key>`.
+   */
+  async localCopy(row: FileRow): Promise<string> {
+    const rel = `files/${row.blob_key}`;
+    if (!(await this.mirror.fetch(rel))) throw notFound(`The content of file ${row.id} is missing from storage.`, 'id', 'file_not_found');
+    return join(this.dataDir, rel);
   }
 
   async delete(orgId: string, id: string | null, shownAs: string | null = id): Promise<FileRow> {

@@ -1,32 +1,46 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
 import { appError } from '../errors/app-error.ts';
 
-const SECRET_FILE = 'url-signing.key';
+const SECRET_NAME = 'url-signing';
+/** Where data directories made before the secret moved to the database kept it; adopted so their links stay valid. */
+const LEGACY_SECRET_FILE = 'url-signing.key';
 
 const forbidden = (message: string) => appError('invalid_signature', message);
 
 /**
  * Time-limited download links that work without an API key: the link carries
  * the organization, the expiry and an HMAC over both and the file id. The
- * secret is made once per data directory and kept in it.
+ * secret lives in the database, so a link made by one server works on every
+ * server of the deployment; the first to need it creates it, insert-if-absent,
+ * so servers starting together still agree on one.
  */
 export class SignedUrls {
   private secret: Promise<Buffer> | null = null;
 
-  constructor(private readonly dataDir: string) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dataDir: string,
+  ) {}
 
   private key(): Promise<Buffer> {
-    this.secret ??= (async () => {
-      const path = join(this.dataDir, SECRET_FILE);
-      const existing = await readFile(path).catch(() => null);
-      if (existing?.length === 32) return existing;
-      const secret = randomBytes(32);
-      await writeFile(path, secret, { mode: 0o600 });
-      return secret;
-    })();
+    this.secret ??= this.loadKey().catch((err: unknown) => {
+      this.secret = null; // a database that was briefly unreachable is asked again next time
+      throw err;
+    });
     return this.secret;
+  }
+
+  private async loadKey(): Promise<Buffer> {
+    const legacy = await readFile(join(this.dataDir, LEGACY_SECRET_FILE)).catch(() => null);
+    const candidate = legacy?.length === 32 ? legacy : randomBytes(32);
+    await this.db.insertInto('server_secrets').values({ name: SECRET_NAME, value: candidate.toString('hex') })
+      .onConflict((oc) => oc.column('name').doNothing()).execute();
+    const row = await this.db.selectFrom('server_secrets').select('value').where('name', '=', SECRET_NAME).executeTakeFirstOrThrow();
+    return Buffer.from(row.value, 'hex');
   }
 
   private async mac(orgId: string, fileId: string, expires: number): Promise<string> {

@@ -127,7 +127,7 @@ export class InputResolver {
     }
   }
 
-  private blobPath = async (job: JobInputs, fileId: string) => this.files.blobPath(await this.files.get(job.orgId, fileId));
+  private blobPath = async (job: JobInputs, fileId: string) => this.files.localCopy(await this.files.get(job.orgId, fileId));
 
   private async check(
     job: JobInputs, fileId: string, param: 'training_file' | 'validation_file', expect: 'supervised' | 'classifier', dir: string,

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
-import { DiskBlobs } from '../blobs/disk-blobs.ts';
-import { DiskReserve } from '../blobs/disk-space.ts';
+import type { Storage } from '../blobs/storage.ts';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
 import type { Config } from '../config/config.ts';
 import { type DataPaths, trainerDir } from '../config/paths.ts';
@@ -39,19 +38,19 @@ import type { AppContext } from './context.ts';
 /** Statuses in which a job still needs its files. */
 const NEEDS_FILES = ['validating', 'validated', 'queued', 'paused', ...ACTIVE_WORKER_STATUSES];
 
-/** Builds every service from the config, store and paths; the one place that knows how pieces connect. */
-export function buildContainer(config: Config, store: Store, paths: DataPaths, clock: Clock = systemClock) {
+/** Builds every service from the config, store, paths and blob storage; the one place that knows how pieces connect. */
+export function buildContainer(config: Config, store: Store, paths: DataPaths, storage: Storage, clock: Clock = systemClock) {
   const owner = `${hostname()}:${process.pid}:${randomBase62(6)}`;
   // The pipeline is built before the HTTP server; its logger becomes the target once it exists.
   const log = new DeferredLogger();
   const signals = new JobSignals();
-  const blobs = new DiskBlobs(paths.files, paths.uploads, new DiskReserve(paths.diskReserve));
+  const { blobs, mirror } = storage;
   const jobsRepo = new JobsRepository(store.db);
   const filesRepo = new FilesRepository(store.db);
   const events = new EventsRepository(store.db);
   const checkpoints = new CheckpointsRepository(store.db);
   const catalog = new ModelCatalog(new BaseModels(paths.models), new ModelsRepository(store.db), config.dataDir);
-  const files = new FilesService(filesRepo, blobs, clock, async (orgId, fileId) => {
+  const files = new FilesService(filesRepo, blobs, mirror, config.dataDir, clock, async (orgId, fileId) => {
     const users = await jobsRepo.activeJobsUsingFile(orgId, fileId, NEEDS_FILES);
     return users.length ? `File is in use by fine-tuning job ${toOpenAiId('job', users[0]!.id)} (status ${users[0]!.status}); delete it once the job has finished.` : null;
   });
@@ -93,9 +92,9 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, c
   };
   const modelPulls = new ModelPulls({ python: config.python, trainerDir, modelsDir: paths.models, now: () => clock.nowMs() });
   const exporter = new ModelExporter(catalog, new ModelResolver(catalog, jobs, config.dataDir), jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
-  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs,
+  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror,
     fileSearch: new FileSearch(store.db),
-    signedUrls: new SignedUrls(config.dataDir),
+    signedUrls: new SignedUrls(store.db, config.dataDir),
     stagingPath: (name) => blobs.stagingPath(name) };
-  return { ctx, blobs, scheduler, signals, log };
+  return { ctx, blobs, mirror, scheduler, signals, log };
 }

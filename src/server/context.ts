@@ -1,3 +1,4 @@
+import type { DataMirror } from '../blobs/blob-store.ts';
 import type { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
 import type { Config } from '../config/config.ts';
 import type { EventsRepository } from '../events/events.repository.ts';
@@ -32,6 +33,8 @@ export interface AppContext {
   fileSearch: FileSearch;
   inputs: InputResolver;
   signedUrls: SignedUrls;
+  /** The data directory's copy in object storage (run artifacts, models, files); no-ops without one. */
+  mirror: DataMirror;
   /** Staging path for an upload in flight. */
   stagingPath(name: string): string;
 }

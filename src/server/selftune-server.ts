@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
+import type { AwsEnv } from '../blobs/s3-location.ts';
+import { buildStorage } from '../blobs/storage.ts';
 import type { Config } from '../config/config.ts';
 import { dataPaths, trainerDir } from '../config/paths.ts';
 import { openStore } from '../db/backend.ts';
@@ -19,18 +21,26 @@ export interface SelftuneServer {
 }
 
 /**
- * Opens the data directory and starts everything. The HTTP server can listen
+ * Opens the data directory and starts everything (`awsEnv`: the AWS settings
+ * for SELFTUNE_BLOB_URL, the process environment unless given). The HTTP server can listen
  * at once; training waits until the trainer's environment and the demo model
  * are checked, which /health reports.
  */
-export async function createServer(config: Config): Promise<SelftuneServer> {
+export async function createServer(config: Config, opts: { awsEnv?: AwsEnv } = {}): Promise<SelftuneServer> {
   const paths = dataPaths(config.dataDir);
   await mkdir(config.dataDir, { recursive: true });
   const unlock = lockDataDir(config.dataDir);
   const store = openStore(config.databaseUrl, paths.database);
-  await migrate(store);
-  const { ctx, blobs, scheduler, log } = buildContainer(config, store, paths);
-  await blobs.init();
+  const storage = buildStorage(config, paths, opts.awsEnv ?? process.env);
+  try {
+    await migrate(store);
+    await storage.blobs.init(); // with object storage: fails here, naming the settings, when the bucket cannot be reached
+  } catch (err) {
+    await store.close();
+    unlock();
+    throw err;
+  }
+  const { ctx, scheduler, log } = buildContainer(config, store, paths, storage);
   await mkdir(paths.runs, { recursive: true });
   const health: Health = { ready: false, problem: null, activeJobs: () => scheduler.activeJobs };
   const app = await buildHttp(ctx, health);

@@ -21,11 +21,11 @@ const BUSY_MACHINE_LIMITS = { inferenceStartTimeoutSeconds: LONG_WAIT_MS / 1000 
 
 export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), `selftune-${prefix}-`));
 
-/** A real server in this process, on a free port, over a fresh data directory. */
-export async function startServer(overrides: ConfigInput = {}): Promise<TestServer> {
+/** A real server in this process, on a free port, over a fresh data directory; `awsEnv` points its object storage at a test S3 server. */
+export async function startServer(overrides: ConfigInput = {}, opts: { awsEnv?: Record<string, string> } = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ? String(overrides.dataDir) : await tempDir('data');
   const config = loadConfig({ port: 0, logLevel: 'silent', heartbeatSeconds: 0.5, ...BUSY_MACHINE_LIMITS, ...overrides, dataDir });
-  const server = await createServer(config);
+  const server = await createServer(config, opts);
   const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
   await server.ready;
   const client = new OpenAI({ apiKey: 'test-key', baseURL: `${address}/v1`, maxRetries: 0 });

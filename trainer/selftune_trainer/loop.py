@@ -1,7 +1,6 @@
 """The training run: setup, the step loop, evals, checkpoints, pause/cancel, final save."""
 import os
 import random
-import shutil
 import time
 from functools import partial
 from types import SimpleNamespace
@@ -10,6 +9,7 @@ import numpy as np
 import torch
 
 from . import checkpoints as ckpt
+from . import object_store
 from .batches import Batcher, Layout
 from .data import describe_sources, load_file
 from .device import Device
@@ -33,6 +33,7 @@ def run_training(spec, commands, world=None):
     t0 = time.time()
     world = world or World()
     device = world.configure(Device())
+    mirror = object_store.prepare(spec, world)  # with object storage: local paths, inputs and restart point fetched
     check_base_model(spec.base_model_path)
     meta = read_model_meta(spec.base_model_path)
     tokenizer = load_tokenizer(spec.base_model_path)
@@ -95,6 +96,7 @@ def run_training(spec, commands, world=None):
     def save_restart_point(path):  # every rank calls it; rank 0 writes
         state = snapshot()
         world.write(model, lambda hf_model, weights: ckpt.save_training_dir(path, hf_model, tokenizer, state, weights))
+        mirror.saved(path, state["step"])
 
     loop_start, session_tokens, compute_seconds = time.time(), 0, 0.0
     elapsed = lambda: elapsed_before + time.time() - loop_start  # noqa: E731
@@ -138,16 +140,17 @@ def run_training(spec, commands, world=None):
             path = ckpt.checkpoint_path(spec.output_dir, step)
             save_restart_point(path)
             emit("checkpoint", step=step, epoch=batcher.epochs_done(step), path=path, metrics=metrics)
-            for removed in world.on_main(ckpt.prune_checkpoints, spec.output_dir, spec.keep_checkpoints) or []:
+            for removed in mirror.prune(spec.output_dir, spec.keep_checkpoints) or []:
                 emit("checkpoint_removed", step=removed)
             if resumed_from_pause:  # a newer restart point now exists
-                world.on_main(shutil.rmtree, ckpt.resume_path(spec.output_dir), True)
+                mirror.removed(ckpt.resume_path(spec.output_dir))
                 resumed_from_pause = False
 
     final = os.path.join(spec.output_dir, "final")
     info = {"base_model_path": spec.base_model_path, "training_mode": mode, "steps": step, "trained_tokens": trained_tokens}
     world.write(model, lambda hf_model, weights: ckpt.save_final(final, hf_model, tokenizer, info, weights))
-    world.on_main(shutil.rmtree, ckpt.resume_path(spec.output_dir), True)
+    mirror.saved(final, step)
+    mirror.removed(ckpt.resume_path(spec.output_dir))
     if tracker:
         tracker.finish()
     emit("completed", step=step, trained_tokens=trained_tokens, path=final, peak_memory_bytes=peak_memory_bytes())

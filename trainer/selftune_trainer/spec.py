@@ -74,14 +74,16 @@ class TrainSpec:
 
     def __post_init__(self):
         _check(isinstance(self.job_id, str) and self.job_id, "job_id must be a non-empty string")
+        if self.object_store is not None:
+            self.object_store = _object_store(self.object_store)
+        relative = self.object_store is not None
         for name in ("base_model_path", "output_dir"):
-            value = getattr(self, name)
-            _check(isinstance(value, str) and os.path.isabs(value), f"{name} must be an absolute path")
+            _check(_is_path(getattr(self, name), relative), f"{name} must be {_PATH_KINDS[relative]}")
         _check(self.base_model_id is None or (isinstance(self.base_model_id, str) and self.base_model_id),
                "base_model_id must be a non-empty string or null")
-        self.training_files = _files(self.training_files, "training_files", with_weight=True)
+        self.training_files = _files(self.training_files, "training_files", True, relative)
         _check(self.training_files, "training_files must list at least one file")
-        self.validation_files = _files(self.validation_files or [], "validation_files", with_weight=False)
+        self.validation_files = _files(self.validation_files or [], "validation_files", False, relative)
         if self.training_steps is not None:
             _check(_is_int(self.training_steps) and self.training_steps >= 1, "training_steps must be an integer >= 1 or null")
         else:
@@ -141,12 +143,35 @@ def load_spec(path):
     return TrainSpec(**raw)
 
 
-def _files(value, name, with_weight):
+# With object storage every path is relative to object_store.local_root (and names the same object in the bucket).
+_PATH_KINDS = {False: "an absolute path", True: "a relative path below object_store.local_root"}
+
+
+def _is_path(value, relative):
+    if not isinstance(value, str) or not value:
+        return False
+    if not relative:
+        return os.path.isabs(value)
+    return not os.path.isabs(value) and ".." not in value.split("/")
+
+
+def _object_store(value):
+    _check(isinstance(value, dict), "object_store must be an object or null")
+    unknown = set(value) - {"bucket", "prefix", "endpoint_url", "region", "local_root"}
+    _check(not unknown, f"unknown object_store fields: {', '.join(sorted(unknown))}")
+    _check(isinstance(value.get("bucket"), str) and value["bucket"], "object_store.bucket must be a non-empty string")
+    _check(isinstance(value.get("prefix", ""), str), "object_store.prefix must be a string")
+    for name in ("endpoint_url", "region"):
+        _check(value.get(name) is None or (isinstance(value[name], str) and value[name]), f"object_store.{name} must be a non-empty string or null")
+    _check(isinstance(value.get("local_root"), str) and os.path.isabs(value["local_root"]), "object_store.local_root must be an absolute path")
+    return {"prefix": "", "endpoint_url": None, "region": None, **value}
+
+
+def _files(value, name, with_weight, relative):
     _check(isinstance(value, list), f"{name} must be a list")
     out = []
     for i, entry in enumerate(value):
-        _check(isinstance(entry, dict) and isinstance(entry.get("path"), str) and os.path.isabs(entry["path"]),
-               f"{name}[{i}] must be an object with an absolute path")
+        _check(isinstance(entry, dict) and _is_path(entry.get("path"), relative), f"{name}[{i}] must be an object with {_PATH_KINDS[relative]}")
         weight = entry.get("weight", 1.0) if with_weight else 1.0
         _check(_is_num(weight) and weight > 0, f"{name}[{i}].weight must be a positive number")
         out.append({"path": entry["path"], "weight": float(weight)})

@@ -9,7 +9,7 @@ import type { TrainerSpec } from '../trainer-protocol.ts';
 export async function trainerSpec(job: Job, model: TrainableModel, runDir: string, files: FilesService): Promise<TrainerSpec> {
   const r = job.resolvedHyperparameters!;
   const plan = job.stats.plan; // absent on jobs validated before memory planning
-  const filePath = async (id: string) => files.blobPath(await files.get(job.orgId, id));
+  const filePath = async (id: string) => files.localCopy(await files.get(job.orgId, id));
   return {
     job_id: job.id,
     base_model_path: model.path,

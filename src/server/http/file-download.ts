@@ -14,5 +14,5 @@ export async function sendFileContent(reply: FastifyReply, files: FilesService, 
     .type('application/octet-stream')
     .header('content-length', bytes)
     .header('content-disposition', contentDisposition(row.filename))
-    .send(files.openContent(row));
+    .send(await files.openContent(row));
 }

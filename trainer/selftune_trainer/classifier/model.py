@@ -49,17 +49,20 @@ def load_backbone(path, dtype=torch.float32):
     return AutoModel.from_pretrained(path, dtype=dtype)
 
 
-def load_saved(model_dir, trainable):
-    """A ClassifierModel from a directory written by save_pretrained."""
+def load_saved(model_dir, trainable, base_path=None):
+    """A ClassifierModel from a directory written by save_pretrained; a LoRA one on `base_path`
+    (default: the base it was saved from)."""
     with open(os.path.join(model_dir, CONFIG_FILE)) as f:
         meta = json.load(f)
     if meta.get("training_mode") == "lora":
         from peft import PeftModel
 
-        backbone = PeftModel.from_pretrained(load_backbone(meta["base_model_path"]), model_dir, is_trainable=trainable)
+        backbone = PeftModel.from_pretrained(load_backbone(base_path or meta["base_model_path"]), model_dir, is_trainable=trainable)
     else:
         backbone = load_backbone(model_dir)
     info = {k: v for k, v in meta.items() if k not in ("targets", "pooling")}
+    if base_path:
+        info["base_model_path"] = base_path
     model = ClassifierModel(backbone, meta["targets"], meta.get("pooling", "mean"), info)
     model.heads.load_state_dict(torch.load(os.path.join(model_dir, HEADS_FILE), map_location="cpu"))
     return model

@@ -38,7 +38,9 @@ def classifier_recipe(spec):
         if resume_dir:
             import os
 
-            return load_saved(os.path.join(resume_dir, "model"), trainable=True).to(device.torch_device), resume_mode
+            # The base path in the saved config is where it was on the node that saved it.
+            model = load_saved(os.path.join(resume_dir, "model"), trainable=True, base_path=spec.base_model_path)
+            return model.to(device.torch_device), resume_mode
         mode = resolve_mode(spec.training_mode, meta, _count_params_lazily(spec.base_model_path))
         backbone = load_backbone(spec.base_model_path, torch.bfloat16 if (mode == "lora" and device.bf16) else torch.float32)
         if mode == "lora":
