@@ -1,5 +1,6 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { DataMirror } from '../blobs/blob-store.ts';
 import { datasetError, validateDataset } from '../datasets/index.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { FilesService } from '../files/files.service.ts';
@@ -21,7 +22,7 @@ export interface ResolvedInputs {
   error: JobError | null;
   nTrain: number;
   nValid: number;
-  /** Training files with invalid lines skipped: file id → filtered copy. */
+  /** Training files with invalid lines skipped: file id → filtered copy (data-directory-relative once validated). */
   filteredFiles: Record<string, string>;
   /** The job's options with repositories cloned (tokens erased) and classifier targets known. */
   options: JobOptions;
@@ -48,7 +49,9 @@ export function trainingInputs(job: Pick<Job, 'trainingFiles' | 'options'>, filt
  * validation and by a dry run alike: repositories cloned into samples, every
  * file read line by line (invalid samples skipped within the job's share),
  * classifier targets found, the memory plan, and tokens counted for the
- * estimate. Files it writes go in `<runsDir>/<job id>/inputs`.
+ * estimate. Files it writes go in `runs/<job id>/inputs` of the data directory; validation pushes them
+ * to object storage and records their paths relative to the data directory, so that whichever
+ * server or node trains the job finds them.
  */
 export class InputResolver {
   constructor(
@@ -57,13 +60,35 @@ export class InputResolver {
     private readonly planner: JobPlanner,
     private readonly estimator: JobEstimator,
     private readonly importer: Pick<RepositoryImporter, 'import'>,
-    private readonly runsDir: string,
+    private readonly mirror: DataMirror,
+    private readonly dataDir: string,
     private readonly limits: ResolutionLimits,
   ) {}
 
-  /** `note` hears of samples skipped; `estimate` asks for cost and duration (the data is tokenized for it). */
+  /** Validation: `note` hears of samples skipped; `estimate` asks for cost and duration (the data is tokenized for it). */
   async resolve(job: JobInputs, how: { estimate: boolean; note?: (n: InputNote) => Promise<void> }): Promise<ResolvedInputs> {
-    const dir = join(this.runsDir, job.id, 'inputs');
+    const out = await this.work(job, how);
+    const inputs = `runs/${job.id}/inputs`;
+    if (!out.error && (await readdir(join(this.dataDir, inputs))).length) await this.mirror.push(inputs);
+    const rel = (path: string) => relative(this.dataDir, path);
+    return {
+      ...out,
+      filteredFiles: Object.fromEntries(Object.entries(out.filteredFiles).map(([id, path]) => [id, rel(path)])),
+      options: { ...out.options, repositories: out.options.repositories.map((r) => (r.samples ? { ...r, samples: { ...r.samples, path: rel(r.samples.path) } } : r)) },
+    };
+  }
+
+  /** Resolution for a job that is not created: what it would get, leaving nothing behind. */
+  async dryRun(job: JobInputs): Promise<ResolvedInputs> {
+    try {
+      return await this.work(job, { estimate: true });
+    } finally {
+      await rm(join(this.dataDir, 'runs', job.id), { recursive: true, force: true });
+    }
+  }
+
+  private async work(job: JobInputs, how: { estimate: boolean; note?: (n: InputNote) => Promise<void> }): Promise<ResolvedInputs> {
+    const dir = join(this.dataDir, 'runs', job.id, 'inputs');
     await mkdir(dir, { recursive: true });
     const out: ResolvedInputs = { error: null, nTrain: 0, nValid: 0, filteredFiles: {}, options: job.options, plan: undefined, estimate: undefined };
     const fail = (error: JobError) => ({ ...out, error, options: { ...out.options, repositories: out.options.repositories.map((r) => ({ ...r, token: null })) } });
@@ -116,15 +141,6 @@ export class InputResolver {
       out.estimate = await this.estimator.estimate({ model: job.model, modelPath: model.path, jobType: job.jobType, files: inputs, hyperparameters: job.hyperparameters, plan: out.plan });
     }
     return out;
-  }
-
-  /** Resolution for a job that is not created: what it would get, leaving nothing behind. */
-  async dryRun(job: JobInputs): Promise<ResolvedInputs> {
-    try {
-      return await this.resolve(job, { estimate: true });
-    } finally {
-      await rm(join(this.runsDir, job.id), { recursive: true, force: true });
-    }
   }
 
   private blobPath = async (job: JobInputs, fileId: string) => this.files.localCopy(await this.files.get(job.orgId, fileId));

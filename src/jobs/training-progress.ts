@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
 import type { EventsRepository } from '../events/events.repository.ts';
 import type { StepMetrics, TrainerEvent } from '../executors/trainer-protocol.ts';
@@ -97,7 +97,7 @@ export class TrainingProgress {
           job_id: this.job.id,
           step: e.step,
           created_at: now,
-          path: relative(this.deps.dataDir, e.path),
+          path: this.dataRel(e.path),
           metrics: JSON.stringify(e.metrics),
           model_id: modelId,
         });
@@ -135,13 +135,13 @@ export class TrainingProgress {
 
   /** Registers the final and checkpoint models and the results file; returns the job's closing fields. */
   async publishResults(finalPath: string): Promise<{ modelId: string; resultFileId: string }> {
-    const { catalog, checkpoints, events, files, clock, dataDir } = this.deps;
+    const { catalog, checkpoints, events, files, clock } = this.deps;
     const job = this.job;
     const modelId = job.stats.planned_model!;
     const now = clock.nowMs();
     const trainingMode = job.resolvedHyperparameters?.training_mode ?? 'full';
     const base = { org_id: job.orgId, job_id: job.id, base_model: this.root, model_type: job.jobType, training_mode: trainingMode, created_at: now, name: null, description: null, archived: 0 };
-    await catalog.insert({ ...base, id: modelId, checkpoint_id: null, path: relative(dataDir, finalPath) });
+    await catalog.insert({ ...base, id: modelId, checkpoint_id: null, path: this.dataRel(finalPath) });
     for (const ckpt of await checkpoints.all(job.id)) {
       if (ckpt.model_id === modelId) continue;
       await catalog.insert({ ...base, id: ckpt.model_id, checkpoint_id: ckpt.id, path: join(ckpt.path, 'model') });
@@ -150,6 +150,11 @@ export class TrainingProgress {
     const content = this.deps.resultFilesBase64 ? Buffer.from(Buffer.from(csv).toString('base64')) : Buffer.from(csv);
     const resultFile = await files.createGenerated(job.orgId, job.id, 'step_metrics.csv', content);
     return { modelId, resultFileId: resultFile.id };
+  }
+
+  /** A trainer's path as the data-directory-relative path recorded (it may send either). */
+  private dataRel(path: string): string {
+    return isAbsolute(path) ? relative(this.deps.dataDir, path) : path;
   }
 
   private async lastRecordedStep(): Promise<number> {

@@ -61,7 +61,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const profiles = new DeviceProfiles({ python: config.python, trainerDir, dataDir: config.dataDir, memoryOverride: config.deviceMemoryBytes, seedPath: config.deviceProfile, nowMs: () => clock.nowMs() });
   const planner = new JobPlanner(profiles, { defaultSeqLen: config.maxSeqLen, concurrentJobs: config.maxConcurrentJobs });
   const estimator = new JobEstimator(planner, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
-  const inputs = new InputResolver(files, catalog, planner, estimator, repositories, paths.runs, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
+  const inputs = new InputResolver(files, catalog, planner, estimator, repositories, mirror, config.dataDir, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
   const validator = new JobValidator(jobs, inputs, events, clock);
   const local = () => new LocalExecutor(files, {
     python: config.python,
@@ -69,6 +69,9 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
     trainerStandby: config.trainerStandby,
     trainProcesses: config.trainProcesses,
     runsDir: paths.runs,
+    dataDir: config.dataDir,
+    objectStore: mirror.location,
+    trainerEnv: storage.childEnv,
   });
   const { rayAddress } = config;
   const ray = rayAddress
@@ -89,6 +92,10 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
     },
   );
   const inference = buildInference(config, catalog, jobs, trainerDir);
+  // A deleted model's weights (a run's final/) go from object storage as from the disk.
+  catalog.onDelete(async (_orgId, model) => {
+    if (model.kind === 'fine-tuned') await mirror.remove(model.row.path);
+  });
   // A training file is usually followed by a job: start warming a trainer now.
   // The device profile is measured then too, unless a previous start cached it.
   files.onUploaded = (row) => {

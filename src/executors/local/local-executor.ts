@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ObjectStoreLocation } from '../../blobs/blob-store.ts';
 import type { FilesService } from '../../files/files.service.ts';
 import type { Job } from '../../jobs/job.ts';
 import type { TrainableModel } from '../../models/model-catalog.ts';
@@ -17,6 +18,11 @@ export interface LocalExecutorOptions {
   /** Processes per training job (torchrun); 0 = one per visible CUDA GPU, 1 without one. */
   trainProcesses: number;
   runsDir: string;
+  dataDir: string;
+  /** Where the data directory is mirrored (the trainer uploads its restart points there), or null. */
+  objectStore: ObjectStoreLocation | null;
+  /** Added to the trainer's environment: the AWS settings for the object store. */
+  trainerEnv: Record<string, string>;
 }
 
 /** Runs jobs as trainer subprocesses on this machine, each in its run directory `<runs>/<job id>/`. */
@@ -29,7 +35,7 @@ export class LocalExecutor implements Executor {
     private readonly files: FilesService,
     private readonly opts: LocalExecutorOptions,
   ) {
-    this.launcher = new TrainerLauncher(opts.python, opts.trainerDir, opts.trainerStandby);
+    this.launcher = new TrainerLauncher(opts.python, opts.trainerDir, opts.trainerStandby, opts.trainerEnv);
     this.processes = trainProcesses(opts.trainProcesses).then((n) => (this.processCount = n));
   }
 
@@ -46,7 +52,7 @@ export class LocalExecutor implements Executor {
     const runDir = join(this.opts.runsDir, job.id);
     await mkdir(runDir, { recursive: true });
     const specPath = join(runDir, 'spec.json');
-    await writeFile(specPath, JSON.stringify(await trainerSpec(job, model, runDir, this.files), null, 2));
+    await writeFile(specPath, JSON.stringify(await trainerSpec(job, model, runDir, this.files, { dataDir: this.opts.dataDir, objectStore: this.opts.objectStore }), null, 2));
     // The classifier recipe trains in one process.
     const processes = job.jobType === 'classifier' ? 1 : await this.processes;
     const trainer = this.launcher.launch(specPath, onEvent, processes);

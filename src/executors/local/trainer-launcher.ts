@@ -17,12 +17,13 @@ export class TrainerLauncher {
     private readonly python: string,
     private readonly trainerDir: string,
     private readonly keepStandby: boolean,
+    private readonly env: Record<string, string> = {},
   ) {}
 
   /** Makes sure a standby process is warming up (no-op when disabled or already there). */
   prewarm(): void {
     if (!this.keepStandby) return;
-    if (!this.standby?.alive) this.standby = new TrainerProcess(this.python, this.trainerDir, ['--standby']);
+    if (!this.standby?.alive) this.standby = new TrainerProcess(this.python, this.trainerDir, ['--standby'], 1, this.env);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => void this.close(), STANDBY_IDLE_MS).unref();
   }
@@ -31,7 +32,7 @@ export class TrainerLauncher {
   launch(specPath: string, onEvent: (e: TrainerEvent) => Promise<void>, processes = 1): TrainerProcess {
     const parked = processes === 1 && this.standby?.alive ? this.standby : null;
     if (parked) this.standby = null;
-    const trainer = parked ?? new TrainerProcess(this.python, this.trainerDir, ['--spec', specPath], processes);
+    const trainer = parked ?? new TrainerProcess(this.python, this.trainerDir, ['--spec', specPath], processes, this.env);
     if (parked) parked.send({ command: 'start', spec: specPath });
     trainer.attach(onEvent);
     return trainer;

@@ -24,11 +24,11 @@ export class TrainerProcess {
   private hasExited = false;
   readonly exited: Promise<RunExit>;
 
-  constructor(python: string, trainerDir: string, args: string[], readonly processes = 1) {
+  constructor(python: string, trainerDir: string, args: string[], readonly processes = 1, env: Record<string, string> = {}) {
     const launcher = processes > 1 ? ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', String(processes)] : [];
     this.child = spawn(python, [...launcher, '-m', 'selftune_trainer', 'train', ...args], {
       // The trainer package first; an operator's own PYTHONPATH (extra packages) after it.
-      env: { ...process.env, PYTHONPATH: [trainerDir, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false', SELFTUNE_SERVER_PID: String(process.pid) },
+      env: { ...process.env, ...env, PYTHONPATH: [trainerDir, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false', SELFTUNE_SERVER_PID: String(process.pid) },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: processes > 1,
     });
