@@ -87,7 +87,7 @@ export async function startRayCluster(workers: number, env: Record<string, strin
     close: async () => {
       // Workers first, then the head; each node's processes share its process group.
       for (const node of [...nodes].reverse()) await killGroup(node);
-      await rm(tempDir, { recursive: true, force: true });
+      await rm(tempDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); // dying workers may still write their logs
     },
   };
   try {

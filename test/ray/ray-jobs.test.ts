@@ -7,7 +7,10 @@ import { startRayCluster, type TestRayCluster } from '../helpers/ray-cluster.ts'
 import { startS3Server, type TestS3 } from '../helpers/s3-server.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { waitUntil } from '../helpers/wait.ts';
-import { descendants } from '../faults/processes.ts';
+import Sqlite from 'better-sqlite3';
+import { dataPaths } from '../../src/config/paths.ts';
+import { descendants, isAlive } from '../faults/processes.ts';
+import { parseRecordId } from '../../src/ids/ids.ts';
 
 // Jobs on a real local Ray cluster (a head and two one-CPU worker nodes), with
 // a real S3 server (s3rver) as the only way between the server and the trainers.
@@ -34,8 +37,12 @@ const nodeEvents = async (id: string) =>
 const stepsOf = async (id: string) =>
   (await allEvents(t.client, id)).filter((e) => e.type === 'metrics').map((e) => (e.data as { step: number }).step);
 
+/** The job's own id (what the runner protocol uses) for an SDK id `ftjob-…`. */
+const uuid = (sdkId: string) => parseRecordId('job', sdkId)!;
+
 /** The remote runner process of a job on this machine's Ray nodes, and the runner token it was handed. */
-function runnerOf(jobId: string): { pid: number; token: string } | null {
+function runnerOf(sdkId: string): { pid: number; token: string } | null {
+  const jobId = uuid(sdkId);
   const ps = execFileSync('ps', ['-eo', 'pid=,args=']).toString().split('\n');
   const line = ps.find((l) => l.includes('selftune_trainer remote') && l.includes(`--job ${jobId}`));
   if (!line) return null;
@@ -61,17 +68,17 @@ test('jobs created through the OpenAI SDK train on Ray nodes, and a runner token
   // The runner lives from its task's start to the trainer's end; its token is read while it runs.
   const runner = await waitUntil(() => runnerOf(a.id), { intervalMs: 100, what: `the remote runner of ${a.id}` });
 
-  assert.equal((await get(`/runner/v1/jobs/${a.id}/spec`, runner.token)).status, 200, 'its own spec');
-  const spec = (await (await get(`/runner/v1/jobs/${a.id}/spec`, runner.token)).json()) as { object_store: { bucket: string } };
+  assert.equal((await get(`/runner/v1/jobs/${uuid(a.id)}/spec`, runner.token)).status, 200, 'its own spec');
+  const spec = (await (await get(`/runner/v1/jobs/${uuid(a.id)}/spec`, runner.token)).json()) as { object_store: { bucket: string } };
   assert.equal(spec.object_store.bucket, s3.bucket);
-  assert.equal((await get(`/runner/v1/jobs/${b.id}/spec`, runner.token)).status, 401, 'another job\'s spec');
-  assert.equal((await post(`/runner/v1/jobs/${b.id}/events`, runner.token, { first_seq: 0, events: [] })).status, 401, 'another job\'s events');
-  assert.equal((await post(`/runner/v1/jobs/${b.id}/exit`, runner.token, { code: 0, signal: null, stderr_tail: '', events: 0 })).status, 401, 'another job\'s exit');
+  assert.equal((await get(`/runner/v1/jobs/${uuid(b.id)}/spec`, runner.token)).status, 401, 'another job\'s spec');
+  assert.equal((await post(`/runner/v1/jobs/${uuid(b.id)}/events`, runner.token, { first_seq: 0, events: [] })).status, 401, 'another job\'s events');
+  assert.equal((await post(`/runner/v1/jobs/${uuid(b.id)}/exit`, runner.token, { code: 0, signal: null, stderr_tail: '', events: 0 })).status, 401, 'another job\'s exit');
   for (const path of ['/v1/models', '/v1/fine_tuning/jobs', `/v1/fine_tuning/jobs/${a.id}`, '/v1/files', '/mistral/v1/fine_tuning/jobs', '/mistral/v1/models']) {
     const response = await get(path, runner.token);
     assert.equal(response.status, 401, `${path} with a runner token`);
   }
-  assert.equal((await get(`/runner/v1/jobs/${a.id}/spec`, 'not-a-runner-token')).status, 401, 'an API-style key on the runner routes');
+  assert.equal((await get(`/runner/v1/jobs/${uuid(a.id)}/spec`, 'not-a-runner-token')).status, 401, 'an API-style key on the runner routes');
 
   for (const job of jobs) {
     const done = await waitForJob(client, job.id, isFinished);
@@ -79,7 +86,7 @@ test('jobs created through the OpenAI SDK train on Ray nodes, and a runner token
     assert.match(done.fine_tuned_model!, /^ft:selftune-tiny:/);
     assert.equal((await nodeEvents(job.id)).length, 1, 'the node it ran on is named');
   }
-  assert.equal((await get(`/runner/v1/jobs/${a.id}/spec`, runner.token)).status, 401, 'the token ends with its run');
+  assert.equal((await get(`/runner/v1/jobs/${uuid(a.id)}/spec`, runner.token)).status, 401, 'the token ends with its run');
 });
 
 test('a job cancelled through the API stops its trainer on the node, and its token stops working', async () => {
@@ -92,7 +99,29 @@ test('a job cancelled through the API stops its trainer on the node, and its tok
   const done = await waitForJob(client, job.id, isFinished);
   assert.equal(done.status, 'cancelled');
   await waitUntil(() => runnerOf(job.id) === null, { what: `the remote runner of ${job.id} to end` });
-  assert.equal((await get(`/runner/v1/jobs/${job.id}/spec`, runner.token)).status, 401);
+  assert.equal((await get(`/runner/v1/jobs/${uuid(job.id)}/spec`, runner.token)).status, 401);
+});
+
+test('a runner whose token is revoked kills its trainer and stops; the job resumes in a new run', async () => {
+  const { client } = t;
+  const { training } = await uploadDemo(client);
+  const job = await client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 3 }, seed: 4 });
+  const runner = await waitUntil(() => runnerOf(job.id), { intervalMs: 100, what: `the remote runner of ${job.id}` });
+  await waitForStep(client, job.id, 2);
+  const trainer = descendants(runner.pid).find((p) => /selftune_trainer train\b/.test(p.args));
+  assert.ok(trainer, 'the runner runs the trainer');
+  const db = new Sqlite(dataPaths(t.dataDir).database);
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.prepare('DELETE FROM runner_tokens WHERE job_id = ?').run(uuid(job.id));
+  } finally {
+    db.close();
+  }
+  await waitUntil(() => !isAlive(runner.pid) && !isAlive(trainer.pid), { what: 'the runner and its trainer to stop' });
+  const done = await waitForJob(client, job.id, isFinished);
+  assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+  const messages = (await allEvents(client, job.id)).map((e) => e.message);
+  assert.ok(messages.some((m) => /queued again and resumes from its last checkpoint \(recovery 1 of 3\)/.test(m)), messages.join('\n'));
 });
 
 test('a Ray worker node SIGKILLed mid-job: the job resumes on the other node from its checkpoint in object storage', async () => {
