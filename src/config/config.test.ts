@@ -21,3 +21,9 @@ test('invalid settings are all listed at once, by their variable names', () => {
   assert.deepEqual(config.apiKeys, ['a', 'b']);
   assert.ok(Object.isFrozen(config));
 });
+
+test('a Ray cluster needs object storage', () => {
+  assert.throws(() => loadConfig({}, { SELFTUNE_RAY_ADDRESS: '127.0.0.1:6380' }), /SELFTUNE_RAY_ADDRESS: needs SELFTUNE_BLOB_URL/);
+  const config = loadConfig({}, { SELFTUNE_RAY_ADDRESS: '127.0.0.1:6380', SELFTUNE_BLOB_URL: 's3://bucket/prefix' });
+  assert.equal(config.rayAddress, '127.0.0.1:6380');
+});

@@ -131,5 +131,9 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
     });
     throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
   }
+  // Trainers on a cluster's nodes reach the inputs and leave their checkpoints nowhere but in object storage.
+  if (parsed.data.rayAddress && !parsed.data.blobUrl) {
+    throw new Error(`Invalid configuration:\n  ${ENV_NAMES.rayAddress}: needs ${ENV_NAMES.blobUrl} (s3://bucket/prefix): trainers on Ray nodes read their inputs from and write their checkpoints to object storage`);
+  }
   return Object.freeze({ ...parsed.data, dataDir: resolve(parsed.data.dataDir) });
 }

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import type { BackendProfile, Store } from './backend.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as serverSecrets from './migrations/002-server-secrets.ts';
+import * as runnerTokens from './migrations/003-runner-tokens.ts';
 
 // Migrations are code, listed in order here, and run at every start. Each gets
 // the backend profile for the few column types that differ between engines.
@@ -9,6 +10,7 @@ type ProfiledMigration = { up(db: Kysely<unknown>, profile: BackendProfile): Pro
 const MIGRATIONS: Record<string, ProfiledMigration> = {
   '001-initial': initial,
   '002-server-secrets': serverSecrets,
+  '003-runner-tokens': runnerTokens,
 };
 
 export async function migrate(store: Store): Promise<void> {

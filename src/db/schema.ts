@@ -107,6 +107,13 @@ export interface ServerSecretsTable {
   value: string;
 }
 
+export interface RunnerTokensTable {
+  token_hash: string; // SHA-256 (hex) of the token; the token itself is never stored
+  job_id: string;
+  lease_owner: string; // the scheduler whose run the token belongs to
+  created_at: number;
+}
+
 export interface Database {
   files: FilesTable;
   jobs: JobsTable;
@@ -114,6 +121,7 @@ export interface Database {
   checkpoints: CheckpointsTable;
   models: ModelsTable;
   server_secrets: ServerSecretsTable;
+  runner_tokens: RunnerTokensTable;
 }
 
 export type FileRow = Selectable<FilesTable>;

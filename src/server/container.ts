@@ -6,6 +6,7 @@ import { type DataPaths, trainerDir } from '../config/paths.ts';
 import type { Store } from '../db/backend.ts';
 import { EventsRepository } from '../events/events.repository.ts';
 import { LocalExecutor } from '../executors/local/local-executor.ts';
+import { buildRayExecutor } from '../executors/ray/build-ray-executor.ts';
 import { DeferredLogger } from '../logging/logger.ts';
 import { FilesRepository } from '../files/files.repository.ts';
 import { FilesService } from '../files/files.service.ts';
@@ -63,7 +64,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const estimator = new JobEstimator(planner, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
   const inputs = new InputResolver(files, catalog, planner, estimator, repositories, mirror, config.dataDir, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
   const validator = new JobValidator(jobs, inputs, events, clock);
-  const executor = new LocalExecutor(files, {
+  const local = () => new LocalExecutor(files, {
     python: config.python,
     trainerDir,
     trainerStandby: config.trainerStandby,
@@ -73,6 +74,11 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
     objectStore: mirror.location,
     trainerEnv: storage.awsEnv,
   });
+  const { rayAddress } = config;
+  const ray = rayAddress
+    ? buildRayExecutor({ config: { ...config, rayAddress }, store, mirror, files, events, profiles, clock, log, runsDir: paths.runs, trainerDir, leaseOwner: owner })
+    : null;
+  const executor = ray?.executor ?? local();
   const scheduler = new Scheduler(
     { store, validator, executor, service: jobs, planner, log, jobs: jobsRepo, events, checkpoints, catalog, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
     {
@@ -97,9 +103,9 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   };
   const modelPulls = new ModelPulls({ python: config.python, trainerDir, modelsDir: paths.models, now: () => clock.nowMs() });
   const exporter = new ModelExporter(catalog, resolver, jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
-  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror,
+  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null,
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(store.db, config.dataDir),
     stagingPath: (name) => blobs.stagingPath(name) };
-  return { ctx, blobs, mirror, scheduler, signals, log };
+  return { ctx, blobs, mirror, scheduler, signals, log, runnerUrl: ray?.runnerUrl ?? null };
 }

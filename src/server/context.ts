@@ -13,6 +13,7 @@ import type { JobsService } from '../jobs/jobs.service.ts';
 import type { ModelCatalog } from '../models/model-catalog.ts';
 import type { ModelExporter } from '../models/model-export.ts';
 import type { ModelPulls } from '../models/model-pulls.ts';
+import type { RunnerEndpoint } from '../runner/runner-routes.ts';
 
 /** What the HTTP layer may use; routes reach the domain only through this. */
 export interface AppContext {
@@ -35,6 +36,8 @@ export interface AppContext {
   signedUrls: SignedUrls;
   /** The data directory's copy in object storage (run artifacts, models, files); no-ops without one. */
   mirror: DataMirror;
+  /** The runner protocol's tokens and runs, when jobs run on a cluster (SELFTUNE_RAY_ADDRESS). */
+  runner: RunnerEndpoint | null;
   /** Staging path for an upload in flight. */
   stagingPath(name: string): string;
 }

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { mistralPlugin } from '../dialects/mistral/mistral.plugin.ts';
 import { openAiPlugin } from '../dialects/openai/openai.plugin.ts';
 import { newRequestId } from '../ids/ids.ts';
+import { runnerPlugin } from '../runner/runner-routes.ts';
 import { registerDashboard } from './dashboard.ts';
 import { renderFrameworkError } from './dialect-errors.ts';
 import type { AppContext } from './context.ts';
@@ -45,6 +46,7 @@ export async function buildHttp(ctx: AppContext, health: Health): Promise<Fastif
   });
   await app.register(openAiPlugin(ctx), { prefix: '/v1' });
   await app.register(mistralPlugin(ctx), { prefix: '/mistral/v1' });
+  if (ctx.runner) await app.register(runnerPlugin(ctx.runner), { prefix: '/runner/v1' });
   await registerDashboard(app);
   return app;
 }

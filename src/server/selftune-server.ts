@@ -41,10 +41,11 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv } = {
     unlock();
     throw err;
   }
-  const { ctx, scheduler, log } = buildContainer(config, store, paths, storage);
+  const { ctx, scheduler, log, runnerUrl } = buildContainer(config, store, paths, storage);
   await mkdir(paths.runs, { recursive: true });
   const health: Health = { ready: false, problem: null, activeJobs: () => scheduler.activeJobs };
   const app = await buildHttp(ctx, health);
+  runnerUrl?.follow(app.server, config.host);
   log.use(app.log);
 
   const ready = (async () => {

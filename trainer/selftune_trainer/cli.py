@@ -44,12 +44,25 @@ def main(argv=None):
     export.add_argument("--base-id", help="LoRA: the base's model id, named in adapter_config.json")
     export.add_argument("--merged", action="store_true", help="LoRA: fold the adapter into the base")
     sub.add_parser("probe-device", help="the device, its memory and measured training FLOP/s (a few seconds)")
+    driver = sub.add_parser("ray-driver", help="the server's bridge to a Ray cluster: JSON-line requests on stdin")
+    driver.add_argument("--address", required=True, help="the cluster's GCS address, host:port")
+    remote = sub.add_parser("remote", help="run one job's trainer for a server reached over the runner protocol")
+    remote.add_argument("--runner-url", required=True)
+    remote.add_argument("--job", required=True)
     args = parser.parse_args(argv)
 
     protocol.take_over_stdout()
-    if args.command != "pull-model":  # a pull needs the Hub, and no transformers
+    if args.command not in ("pull-model", "ray-driver", "remote"):  # these import no transformers
         _quiet_libraries()
     try:
+        if args.command == "ray-driver":
+            from .ray_driver import serve as serve_driver
+
+            return serve_driver(args.address)
+        if args.command == "remote":
+            from .remote_runner import run_remote
+
+            return run_remote(args.runner_url, args.job)
         if args.command == "pull-model":
             from .hub_pull import pull_model
 

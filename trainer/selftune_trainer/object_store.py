@@ -16,8 +16,6 @@ import os
 import shutil
 import tempfile
 
-from botocore.exceptions import ClientError
-
 from . import checkpoints as ckpt
 from .errors import TrainerError
 from .protocol import log
@@ -130,7 +128,7 @@ class Mirror(LocalOnly):
     def _marker_step(self, path):
         try:
             body = self.s3.get_object(Bucket=self.bucket, Key=self._key(self._rel(path)) + "/" + MARKER)["Body"].read()
-        except ClientError as e:
+        except Exception as e:  # botocore's ClientError, imported only with an object store
             if _missing(e):
                 return None
             raise
@@ -175,9 +173,9 @@ class Mirror(LocalOnly):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         try:  # boto3 writes to a temporary name and renames it when complete
             self.s3.download_file(self.bucket, self._key(self._rel(path)), path)
-        except ClientError as e:
-            if not _missing(e):
-                raise  # absent in both places: the step that reads it reports what is missing
+        except Exception as e:  # botocore's ClientError, imported only with an object store
+            if not _missing(e):  # absent in both places: the step that reads it says what is missing
+                raise
 
     def _remove_both(self, path):
         shutil.rmtree(path, ignore_errors=True)
@@ -209,7 +207,7 @@ class Mirror(LocalOnly):
 
 
 def _missing(error):
-    return error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey")
+    return (getattr(error, "response", None) or {}).get("Error", {}).get("Code") in ("404", "NoSuchKey")
 
 
 def client(config):
