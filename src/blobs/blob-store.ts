@@ -49,6 +49,8 @@ export interface DataMirror {
   readonly location: ObjectStoreLocation | null;
   /** Makes `<dataDir>/<rel>` (a file, or a folder with everything below it) present locally, downloading what is missing; false if neither has it. */
   fetch(rel: string): Promise<boolean>;
+  /** Whether the store already holds `<dataDir>/<rel>` whole: every local file below it at its local size (an upload cut short does not count). */
+  has(rel: string): Promise<boolean>;
   /** Uploads `<dataDir>/<rel>` (a file or a folder) to the store. */
   push(rel: string): Promise<void>;
   /** Deletes `<rel>` and everything below it from the store (the local copy is the caller's). */

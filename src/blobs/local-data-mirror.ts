@@ -13,6 +13,10 @@ export class LocalDataMirror implements DataMirror {
     return access(join(this.dataDir, checkedRel(rel))).then(() => true, () => false);
   }
 
+  async has(rel: string): Promise<boolean> {
+    return this.fetch(rel); // the data directory is the store
+  }
+
   async push(rel: string): Promise<void> {
     checkedRel(rel);
   }

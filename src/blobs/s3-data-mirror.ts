@@ -89,6 +89,15 @@ export class S3DataMirror implements DataMirror {
     }
   }
 
+  async has(rel: string): Promise<boolean> {
+    rel = checkedRel(rel);
+    const [files, objects] = await Promise.all([localFiles(this.dataDir, rel), this.list(rel)]);
+    if (!files.length) return false;
+    const stored = new Map(objects.map((o) => [o.rel, o.size]));
+    for (const f of files) if (stored.get(f) !== (await sizeOf(join(this.dataDir, f)))) return false;
+    return true;
+  }
+
   async push(rel: string): Promise<void> {
     rel = checkedRel(rel);
     const files = await localFiles(this.dataDir, rel);

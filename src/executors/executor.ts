@@ -8,6 +8,8 @@ export interface RunExit {
   signal: NodeJS.Signals | null;
   /** The last lines the trainer wrote to stderr, for a failure message. */
   stderrTail: string;
+  /** The run went away with the machine or task it ran in (a Ray node died), not by the trainer's own doing: no memory hint. */
+  lost?: 'node';
 }
 
 /**

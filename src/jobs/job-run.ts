@@ -189,7 +189,8 @@ export class JobRun {
     const { service, clock } = this.deps;
     const now = clock.nowMs();
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-    const hint = exit.signal === 'SIGKILL' ? killedWorkerHint(job.stats.plan) : '';
+    // A lost node is no out-of-memory kill: say what happened instead of suggesting memory settings.
+    const hint = exit.lost === 'node' ? ` ${capitalised(exit.stderrTail)}.` : exit.signal === 'SIGKILL' ? killedWorkerHint(job.stats.plan) : '';
     const died = `The training worker stopped unexpectedly at step ${job.currentStep} (${how}).${hint}`;
     const status = (await this.deps.jobs.findAnyOrg(job.id))?.status;
     const stopped = { control: null, estimatedFinish: null };
@@ -235,3 +236,5 @@ export class JobRun {
     }, message, { from: ['queued', 'running', 'pausing', 'cancelling'], level: 'error' });
   }
 }
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -29,7 +29,7 @@ async function replica(blobUrl: string) {
   const real = new S3DataMirror(s3Client(location, s3.env), location, dataDir);
   // The real mirror, counting the fetches that reach it.
   const fetched: string[] = [];
-  const mirror: DataMirror = { location, fetch: (rel) => (fetched.push(rel), real.fetch(rel)), push: (rel) => real.push(rel), remove: (rel) => real.remove(rel) };
+  const mirror: DataMirror = { location, fetch: (rel) => (fetched.push(rel), real.fetch(rel)), has: (rel) => real.has(rel), push: (rel) => real.push(rel), remove: (rel) => real.remove(rel) };
   return { dataDir, mirror, fetched, copies: new ModelCopies(mirror, dataDir) };
 }
 

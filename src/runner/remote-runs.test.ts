@@ -35,14 +35,17 @@ test('paths come back below the data directory; the exit waits for every event t
   assert.deepEqual(paths, ['/data/runs/job-1/checkpoints/step-2']);
   await assert.rejects(run.reportExit({ code: 0, signal: null, stderr_tail: '', events: 2 }), /reported 2 events, but 1 were received/);
   await run.reportExit({ code: 0, signal: null, stderr_tail: 'bye', events: 1 });
-  await run.lost('too late: the exit report came first');
+  await run.lost('too late: the exit report came first', 'node');
   assert.deepEqual(await run.exited, { code: 0, signal: null, stderrTail: 'bye' });
 });
 
 test('a run lost without an exit report ends like a SIGKILLed trainer; a handler failure fails the run', async () => {
   const lost = runWith(async () => {});
-  await lost.lost('the Ray node n1 died');
-  assert.deepEqual(await lost.exited, { code: null, signal: 'SIGKILL', stderrTail: 'the Ray node n1 died' });
+  await lost.lost('the Ray node n1 died', 'node');
+  assert.deepEqual(await lost.exited, { code: null, signal: 'SIGKILL', stderrTail: 'the Ray node n1 died', lost: 'node' });
+  const starved = runWith(async () => {});
+  await starved.lost('Ray\'s memory monitor killed the worker', 'out_of_memory');
+  assert.equal((await starved.exited).lost, undefined, 'a memory kill keeps the memory hint');
 
   const broken = runWith(async () => {
     throw new Error('database away');

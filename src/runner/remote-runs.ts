@@ -69,9 +69,12 @@ export class RemoteRun {
     });
   }
 
-  /** The task ended with no exit report (its node died, it was cancelled): like a trainer killed by SIGKILL. */
-  lost(why: string): Promise<void> {
-    return this.serially(async () => this.end({ code: null, signal: 'SIGKILL', stderrTail: why }));
+  /**
+   * The task ended with no exit report: like a trainer killed by SIGKILL, and
+   * `node` when its node or worker went away (no out-of-memory hint then).
+   */
+  lost(why: string, cause: 'node' | 'out_of_memory'): Promise<void> {
+    return this.serially(async () => this.end({ code: null, signal: 'SIGKILL', stderrTail: why, ...(cause === 'node' ? { lost: 'node' as const } : {}) }));
   }
 
   private end(exit: RunExit) {

@@ -92,6 +92,28 @@ test('fetch downloads only what is missing locally; remove deletes a folder and 
   }
 });
 
+test('has: a model folder is in the store only when every local file is there at its size; another data directory\'s upload counts', async () => {
+  const m = await twoMirrors();
+  try {
+    const files = { 'models/base/config.json': '{"a":1}', 'models/base/model.safetensors': 'weights', 'models/base-2/config.json': '{}' };
+    for (const [rel, content] of Object.entries(files)) {
+      await write(join(m.dirA, rel), content);
+      await write(join(m.dirB, rel), content);
+    }
+    assert.equal(await m.a.has('models/base'), false, 'nothing uploaded yet');
+    await m.a.push('models/base/config.json'); // an upload cut short: the weights never arrived
+    assert.equal(await m.a.has('models/base'), false);
+    await m.a.push('models/base');
+    assert.equal(await m.b.has('models/base'), true, 'uploaded from another data directory');
+    assert.equal(await m.b.has('models/base-2'), false, 'a sibling prefix is not taken for it');
+    await write(join(m.dirB, 'models/base/model.safetensors'), 'other weights'); // a different local copy
+    assert.equal(await m.b.has('models/base'), false);
+    assert.equal(await m.b.has('models/absent'), false);
+  } finally {
+    await m.close();
+  }
+});
+
 test('without object storage the mirror only reports whether the data directory has a path', async () => {
   const dir = await tempDir('mirror-local');
   try {
@@ -101,6 +123,8 @@ test('without object storage the mirror only reports whether the data directory 
     assert.equal(await mirror.fetch('runs/j'), true);
     assert.equal(await mirror.fetch('runs/j/spec.json'), true);
     assert.equal(await mirror.fetch('runs/k'), false);
+    assert.equal(await mirror.has('runs/j'), true);
+    assert.equal(await mirror.has('runs/k'), false);
     await mirror.push('runs/j');
     await mirror.remove('runs/j');
     assert.deepEqual(await tree(dir), ['runs/j/spec.json']);

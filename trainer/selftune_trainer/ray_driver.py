@@ -7,7 +7,7 @@ through). JSON lines on stdin:
 and JSON lines on stdout:
   {"event": "ready", "nodes": [{node_id, node_ip, resources}]}
   {"event": "placed", "job_id", "node_id", "node_ip"}
-  {"event": "finished", "job_id", "ok", "error", "node_died"}
+  {"event": "finished", "job_id", "ok", "error", "node_died", "out_of_memory"}
 Each job is one Ray task (max_retries=0: the server decides about retries) that
 runs `python -m selftune_trainer remote` on its node. Closing stdin (the server
 is gone) ends the driver, and Ray then stops the tasks it owns.
@@ -80,7 +80,7 @@ class Driver:
 
     def _follow(self, job_id, generator):
         ray = self.ray
-        outcome = {"ok": True, "error": None, "node_died": False}
+        outcome = {"ok": True, "error": None, "node_died": False, "out_of_memory": False}
         try:
             for ref in generator:
                 item = ray.get(ref)
@@ -90,7 +90,13 @@ class Driver:
             with self.lock:
                 ours = job_id in self.cancelled
             # Anything but our own cancel means the task's worker or node went away under it.
-            outcome = {"ok": False, "error": f"{type(e).__name__}: {str(e).splitlines()[0][:500] if str(e) else ''}", "node_died": not ours}
+            outcome = {
+                "ok": False,
+                "error": f"{type(e).__name__}: {str(e).splitlines()[0][:500] if str(e) else ''}",
+                "node_died": not ours,
+                # Ray's memory monitor killed the worker: the one loss that is about memory.
+                "out_of_memory": isinstance(e, ray.exceptions.OutOfMemoryError),
+            }
         with self.lock:
             if self.tasks.get(job_id) is generator:
                 del self.tasks[job_id]
@@ -120,6 +126,6 @@ def serve(address):
         except Exception as e:  # one bad request must not take the other jobs down
             protocol.log("error", f"driver request failed ({type(e).__name__}: {e}): {line[:200]}")
             if isinstance(message, dict) and message.get("op") == "submit" and message.get("job_id"):
-                protocol.emit("finished", job_id=message["job_id"], ok=False, error=f"not submitted: {e}", node_died=False)
+                protocol.emit("finished", job_id=message["job_id"], ok=False, error=f"not submitted: {e}", node_died=False, out_of_memory=False)
     ray.shutdown()
     return 0

@@ -15,6 +15,8 @@ export interface TaskOutcome {
   error: string | null;
   /** The task ended under us (its worker or node died, the driver went away), not by our cancel. */
   node_died: boolean;
+  /** Ray's memory monitor killed the task's worker (the node ran short of memory). */
+  out_of_memory: boolean;
 }
 
 export interface SubmitRequest {
@@ -110,7 +112,7 @@ export class RayDriver {
         this.ready = null; // the next job starts a new driver
         for (const [jobId, watcher] of this.watchers) {
           this.watchers.delete(jobId);
-          watcher.finished({ ok: false, error: why, node_died: true });
+          watcher.finished({ ok: false, error: why, node_died: true, out_of_memory: false });
         }
       });
     });
@@ -127,7 +129,7 @@ export class RayDriver {
       watcher.placed({ node_id: message.node_id, node_ip: message.node_ip });
     } else {
       this.watchers.delete(message.job_id);
-      watcher.finished({ ok: message.ok, error: message.error, node_died: message.node_died });
+      watcher.finished({ ok: message.ok, error: message.error, node_died: message.node_died, out_of_memory: message.out_of_memory === true });
     }
   }
 

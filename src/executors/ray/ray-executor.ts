@@ -75,7 +75,7 @@ export class RayExecutor implements Executor {
         const why = outcome.node_died
           ? `the Ray node ${node ? `${node.node_id} (${node.node_ip})` : 'chosen for it'} died or lost the task: ${outcome.error}`
           : `the Ray task ended without the runner's exit report${outcome.error ? `: ${outcome.error}` : ''}`;
-        void run.lost(why);
+        void run.lost(why, outcome.out_of_memory ? 'out_of_memory' : 'node');
       },
     }).catch(async (err) => {
       await this.release(run);
@@ -118,13 +118,15 @@ export class RayExecutor implements Executor {
       .catch((err) => this.deps.log.warn({ jobId, err }, `job ${jobId}: recording its Ray node failed`));
   }
 
-  /** Base models live in the server's models folder: a node finds them in the bucket (`models/<id>`), uploaded once per server start. */
+  /** Base models live in the server's models folder: a node finds them in the bucket (`models/<id>`), uploaded when not there whole. */
   private ensureModelInStore(model: TrainableModel): Promise<void> {
     const rel = relative(this.opts.dataDir, model.path);
     if (!rel.startsWith('models/')) return Promise.resolve(); // a fine-tuned base's weights were uploaded by the job that made them
     let pushed = this.pushedModels.get(rel);
     if (!pushed) {
-      pushed = this.deps.mirror.push(rel);
+      // Another replica (or an earlier start) may have uploaded it already: only a missing or partial copy goes up.
+      const { mirror } = this.deps;
+      pushed = mirror.has(rel).then((whole) => (whole ? undefined : mirror.push(rel)));
       this.pushedModels.set(rel, pushed);
       pushed.catch(() => this.pushedModels.delete(rel)); // the next job tries again
     }
