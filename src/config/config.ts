@@ -16,6 +16,8 @@ const configSchema = z.object({
   rayAddress: z.string().min(1).nullable().default(null),
   /** The URL remote trainers reach this server at (the runner protocol); default: http://<host>:<port> of this server. */
   runnerUrl: z.string().url().nullable().default(null),
+  /** How long joining the Ray cluster may take before jobs wait in the queue and /health reports the cluster unreachable. */
+  rayConnectTimeoutSeconds: z.coerce.number().min(1).default(60),
   /** Jobs that may train at the same time. */
   maxConcurrentJobs: z.coerce.number().int().min(1).max(64).default(1),
   /** Largest accepted upload, in bytes (OpenAI's limit is 512 MB). */
@@ -86,6 +88,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   blobUrl: 'SELFTUNE_BLOB_URL',
   rayAddress: 'SELFTUNE_RAY_ADDRESS',
   runnerUrl: 'SELFTUNE_RUNNER_URL',
+  rayConnectTimeoutSeconds: 'SELFTUNE_RAY_CONNECT_TIMEOUT_SECONDS',
   maxConcurrentJobs: 'SELFTUNE_MAX_CONCURRENT_JOBS',
   maxUploadBytes: 'SELFTUNE_MAX_UPLOAD_BYTES',
   leaseSeconds: 'SELFTUNE_LEASE_SECONDS',

@@ -12,6 +12,9 @@ export interface RunExit {
   lost?: 'node';
 }
 
+/** Where jobs run cannot be reached (a cluster that does not answer): the job was not started and goes back to the queue. */
+export class ExecutorUnavailable extends Error {}
+
 /**
  * One job's training run wherever it executes. Events reach the handler given
  * to `Executor.start` strictly in order, each awaited before the next, and
@@ -38,6 +41,10 @@ export interface Executor {
   prewarm(): void;
   /** Starts training a running job (resolved hyperparameters, planned model) on `model`. */
   start(job: Job, model: TrainableModel, onEvent: (e: TrainerEvent) => Promise<void>): Promise<RunHandle>;
+  /** Why no job can start now (kept until a start works again), or null; /health reports it. */
+  problem?(): string | null;
+  /** False while a failed start waits before the next try: the scheduler claims no job meanwhile. */
+  canStart?(): boolean;
   /** Server shutdown: let go of anything kept warm. */
   close(): Promise<void>;
 }

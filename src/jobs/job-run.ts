@@ -1,5 +1,5 @@
 import { isDiskFull } from '../blobs/disk-space.ts';
-import type { Executor, RunExit, RunHandle } from '../executors/executor.ts';
+import { type Executor, ExecutorUnavailable, type RunExit, type RunHandle } from '../executors/executor.ts';
 import type { TrainableModel } from '../models/model-catalog.ts';
 import { fineTunedModelNameOf } from '../models/model-names.ts';
 import type { JobPlanner } from '../planning/job-planner.ts';
@@ -97,6 +97,10 @@ export class JobRun {
       const exit = await this.handle.exited;
       await this.finish(progress, exit, model);
     } catch (err) {
+      if (err instanceof ExecutorUnavailable) {
+        await this.waitInQueue(job, err);
+        return;
+      }
       this.deps.log.error({ jobId: job.id, err }, `job ${job.id}: training could not run`);
       this.handle?.kill().catch((killErr) => this.deps.log.warn({ jobId: job.id, err: killErr }, `job ${job.id}: stopping its trainer failed`));
       const [code, message] = isDiskFull(err)
@@ -104,6 +108,14 @@ export class JobRun {
         : ['internal_error', `Training could not run: ${(err as Error).message}`];
       await this.failUntilRecorded(job, code, message);
     }
+  }
+
+  /** Nothing was started: the job goes back to the queue, spending no recovery, and starts once the executor can run it. */
+  private async waitInQueue(job: Job, err: ExecutorUnavailable) {
+    this.deps.log.warn({ jobId: job.id }, `job ${job.id}: not started: ${err.message}`);
+    const message = `The job could not start: ${err.message} It waits in the queue and starts once the executor can run it.`;
+    await this.deps.service.moveTo(job, 'queued', { queuedAt: this.deps.clock.nowMs(), control: null, estimatedFinish: null }, message, { from: ['running'], level: 'warn' })
+      .catch((moveErr) => this.deps.log.error({ jobId: job.id, err: moveErr }, `job ${job.id}: putting it back in the queue failed; it is recovered once its lease runs out`));
   }
 
   /**

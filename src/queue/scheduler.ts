@@ -74,7 +74,8 @@ export class Scheduler {
   private async runPass() {
     await this.recoverAbandoned();
     await this.validatePending();
-    while (!this.stopped && this.running.size < this.opts.maxConcurrentJobs) {
+    // An executor that just failed to reach its cluster claims nothing until its next try is due.
+    while (!this.stopped && this.running.size < this.opts.maxConcurrentJobs && (this.deps.executor.canStart?.() ?? true)) {
       const row = await claimNext(this.deps.store, 'queued', this.opts.owner, this.opts.leaseMs, this.deps.clock.nowMs());
       if (!row) break;
       this.startRun(jobFromRow(row));

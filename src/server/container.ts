@@ -6,6 +6,7 @@ import { type DataPaths, trainerDir } from '../config/paths.ts';
 import type { Store } from '../db/backend.ts';
 import { EventsRepository } from '../events/events.repository.ts';
 import { LocalExecutor } from '../executors/local/local-executor.ts';
+import type { Executor } from '../executors/executor.ts';
 import { buildRayExecutor } from '../executors/ray/build-ray-executor.ts';
 import { DeferredLogger } from '../logging/logger.ts';
 import { FilesRepository } from '../files/files.repository.ts';
@@ -78,7 +79,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const ray = rayAddress
     ? buildRayExecutor({ config: { ...config, rayAddress }, store, mirror, files, events, profiles, clock, log, runsDir: paths.runs, trainerDir, leaseOwner: owner })
     : null;
-  const executor = ray?.executor ?? local();
+  const executor: Executor = ray?.executor ?? local();
   const scheduler = new Scheduler(
     { store, validator, executor, service: jobs, planner, log, jobs: jobsRepo, events, checkpoints, catalog, files, signals, clock, dataDir: config.dataDir, resultFilesBase64: config.resultFilesBase64 },
     {
@@ -107,5 +108,5 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(store.db, config.dataDir),
     stagingPath: (name) => blobs.stagingPath(name) };
-  return { ctx, blobs, mirror, scheduler, signals, log, runnerUrl: ray?.runnerUrl ?? null };
+  return { ctx, blobs, mirror, scheduler, executor, signals, log, runnerUrl: ray?.runnerUrl ?? null };
 }

@@ -11,6 +11,8 @@ import type { AppContext } from './context.ts';
 export interface Health {
   ready: boolean;
   problem: string | null;
+  /** Why the executor cannot start jobs now (a Ray cluster that does not answer), or null. */
+  executorProblem: () => string | null;
   activeJobs: () => number;
 }
 
@@ -41,8 +43,10 @@ export async function buildHttp(ctx: AppContext, health: Health): Promise<Fastif
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 1, fields: 20 } });
 
   app.get('/health', async (_request, reply) => {
-    const body = { status: health.ready ? 'ok' : health.problem ? 'error' : 'starting', problem: health.problem, active_jobs: health.activeJobs() };
-    return reply.status(health.ready ? 200 : 503).send(body);
+    const problem = health.problem ?? health.executorProblem();
+    const ok = health.ready && !problem;
+    const body = { status: ok ? 'ok' : problem ? 'error' : 'starting', problem, active_jobs: health.activeJobs() };
+    return reply.status(ok ? 200 : 503).send(body);
   });
   await app.register(openAiPlugin(ctx), { prefix: '/v1' });
   await app.register(mistralPlugin(ctx), { prefix: '/mistral/v1' });

@@ -41,9 +41,9 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv } = {
     unlock();
     throw err;
   }
-  const { ctx, scheduler, log, runnerUrl } = buildContainer(config, store, paths, storage);
+  const { ctx, scheduler, executor, log, runnerUrl } = buildContainer(config, store, paths, storage);
   await mkdir(paths.runs, { recursive: true });
-  const health: Health = { ready: false, problem: null, activeJobs: () => scheduler.activeJobs };
+  const health: Health = { ready: false, problem: null, executorProblem: () => executor.problem?.() ?? null, activeJobs: () => scheduler.activeJobs };
   const app = await buildHttp(ctx, health);
   runnerUrl?.follow(app.server, config.host);
   log.use(app.log);

@@ -34,7 +34,7 @@ export function buildRayExecutor(w: RayWiring): { executor: RayExecutor; runner:
   const { config, mirror } = w;
   const runner: RunnerEndpoint = { tokens: new RunnerTokens(w.store.db, w.clock), runs: new RemoteRuns() };
   const runnerUrl = new RunnerUrl(config.runnerUrl);
-  const driver = new RayDriver({ python: config.python, trainerDir: w.trainerDir, address: config.rayAddress }, w.log);
+  const driver = new RayDriver({ python: config.python, trainerDir: w.trainerDir, address: config.rayAddress, startTimeoutMs: config.rayConnectTimeoutSeconds * 1000 }, w.log);
   const executor = new RayExecutor({
     driver,
     ...runner,

@@ -1,6 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../../logging/logger.ts';
+import { ExecutorUnavailable } from '../executor.ts';
+
+/** After a failed start, how long jobs wait in the queue before joining the cluster is tried again. */
+const RETRY_AFTER_FAILURE_MS = 30_000;
 
 // The server's side of `python -m selftune_trainer ray-driver` (trainer/selftune_trainer/ray_driver.py):
 // one process per server, started with the first job, JSON lines both ways.
@@ -43,12 +47,15 @@ export interface RayDriverOptions {
   python: string;
   trainerDir: string;
   address: string;
+  /** How long `ray.init` may take: an address where nothing answers makes it wait for minutes. */
+  startTimeoutMs: number;
 }
 
 export class RayDriver {
   private child: ChildProcess | null = null;
   private ready: Promise<void> | null = null;
   private readonly watchers = new Map<string, TaskWatcher>();
+  private failure: { message: string; atMs: number } | null = null;
 
   constructor(
     private readonly opts: RayDriverOptions,
@@ -60,6 +67,16 @@ export class RayDriver {
     await this.start();
     this.watchers.set(request.job_id, watcher);
     this.send({ op: 'submit', ...request });
+  }
+
+  /** Why the last start failed, until one succeeds. */
+  problem(): string | null {
+    return this.failure?.message ?? null;
+  }
+
+  /** A failed start is tried again only after a pause, so queued jobs are not claimed and put back in a loop. */
+  canStart(): boolean {
+    return !this.failure || Date.now() - this.failure.atMs >= RETRY_AFTER_FAILURE_MS;
   }
 
   /** Stops a job's task now (Ray's force cancel kills its worker process). */
@@ -78,12 +95,20 @@ export class RayDriver {
   }
 
   private start(): Promise<void> {
-    this.ready ??= this.spawn();
+    this.ready ??= this.spawn().then(
+      () => {
+        this.failure = null;
+      },
+      (err: Error) => {
+        this.failure = { message: err.message, atMs: Date.now() };
+        throw new ExecutorUnavailable(err.message);
+      },
+    );
     return this.ready;
   }
 
   private spawn(): Promise<void> {
-    const { python, trainerDir, address } = this.opts;
+    const { python, trainerDir, address, startTimeoutMs } = this.opts;
     const child = spawn(python, ['-m', 'selftune_trainer', 'ray-driver', '--address', address], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONPATH: [trainerDir, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1', SELFTUNE_SERVER_PID: String(process.pid) },
@@ -95,9 +120,14 @@ export class RayDriver {
       if (stderr.length > 30) stderr.shift();
     });
     return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`The Ray cluster at SELFTUNE_RAY_ADDRESS=${address} did not answer within ${startTimeoutMs / 1000} s (SELFTUNE_RAY_CONNECT_TIMEOUT_SECONDS).`));
+        child.kill('SIGKILL');
+      }, startTimeoutMs);
       createInterface({ input: child.stdout! }).on('line', (line) => {
         const message = parseLine(line);
         if (message?.event === 'ready') {
+          clearTimeout(timer);
           this.log.info({ nodes: message.nodes.length }, `connected to the Ray cluster at ${address} (${message.nodes.length} nodes)`);
           resolve();
         } else if (message) {
@@ -106,6 +136,7 @@ export class RayDriver {
       });
       child.on('error', (err) => reject(new Error(`The Ray driver could not start (${python}): ${err.message}`)));
       child.on('exit', (code, signal) => {
+        clearTimeout(timer);
         const why = `The Ray driver exited (${signal ?? `code ${code}`})${stderr.length ? `: ${stderr.slice(-5).join(' | ')}` : ''}`;
         reject(new Error(`${why}. Is a Ray cluster reachable at SELFTUNE_RAY_ADDRESS=${address}?`));
         this.child = null;

@@ -55,6 +55,14 @@ export class RayExecutor implements Executor {
     return this.deps.driver.close();
   }
 
+  problem(): string | null {
+    return this.deps.driver.problem();
+  }
+
+  canStart(): boolean {
+    return this.deps.driver.canStart();
+  }
+
   async start(job: Job, model: TrainableModel, onEvent: (e: TrainerEvent) => Promise<void>): Promise<RunHandle> {
     const { driver, tokens, runs } = this.deps;
     await this.ensureModelInStore(model);
