@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
-import type { Executor, RunExit, RunHandle } from '../executors/executor.ts';
+import { type Executor, ExecutorUnavailable, type RunExit, type RunHandle } from '../executors/executor.ts';
 import type { TrainerEvent } from '../executors/trainer-protocol.ts';
 import { newUuid } from '../ids/ids.ts';
 import type { Job } from './job.ts';
@@ -132,6 +132,38 @@ test('a trainer that dies unannounced is the job\'s fault: queued again with a r
   const messages = await messagesOf(job.id);
   assert.equal(messages.filter((m) => m === 'Fine-tuning job resumed').length, 1);
   assert.match(messages.at(-1)!, /at step 4 \(exit code 1\)\. The job is queued again .*\(recovery 2 of 3\)\.$/);
+});
+
+test('a run lost with its node is requeued with what happened to the node, not the memory hint', async () => {
+  const executor = new ScriptedExecutor();
+  const job = await queuedJob();
+  const run = new JobRun(runWith(executor), { maxSeqLen: 64, maxRecoveries: 3 }, job);
+  await executor.ready;
+  executor.exit({ code: null, signal: 'SIGKILL', stderrTail: 'the Ray node n1 (10.0.0.2) died or lost the task: NodeDiedError', lost: 'node' });
+  await run.done;
+  assert.equal((await t.jobs.find('org', job.id))!.status, 'queued');
+  const last = (await t.events.all(job.id)).at(-1)!.message;
+  assert.match(last, /\(signal SIGKILL\)\. The Ray node n1 \(10\.0\.0\.2\) died or lost the task: NodeDiedError\. The job is queued again/);
+  assert.doesNotMatch(last, /out-of-memory|SELFTUNE_DEVICE_MEMORY_BYTES/);
+});
+
+test('an executor that cannot reach its cluster puts the job back in the queue: no recovery spent, not failed', async () => {
+  const unreachable: Executor = {
+    prewarm: () => {},
+    close: async () => {},
+    start: async () => {
+      throw new ExecutorUnavailable('The Ray cluster at SELFTUNE_RAY_ADDRESS=head:6380 did not answer within 60 s.');
+    },
+  };
+  const job = await queuedJob();
+  await new JobRun(runWith(unreachable), { maxSeqLen: 64, maxRecoveries: 3 }, job).done;
+  const after = (await t.jobs.find('org', job.id))!;
+  assert.equal(after.status, 'queued');
+  assert.equal(after.recoveries, 0);
+  assert.equal(after.error, null);
+  const last = (await t.events.all(job.id)).at(-1)!;
+  assert.equal(last.level, 'warn');
+  assert.match(last.message, /^The job could not start: The Ray cluster at SELFTUNE_RAY_ADDRESS=head:6380 did not answer/);
 });
 
 test('with its recoveries spent, a dead trainer fails the job', async () => {
