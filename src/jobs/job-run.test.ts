@@ -139,11 +139,11 @@ test('a run lost with its node is requeued with what happened to the node, not t
   const job = await queuedJob();
   const run = new JobRun(runWith(executor), { maxSeqLen: 64, maxRecoveries: 3 }, job);
   await executor.ready;
-  executor.exit({ code: null, signal: 'SIGKILL', stderrTail: 'the Ray node n1 (10.0.0.2) died or lost the task: NodeDiedError', lost: 'node' });
+  executor.exit({ code: null, signal: 'SIGKILL', stderrTail: 'the Ray node n1 (10.0.0.2) died or lost the task (NodeDiedError: the node is dead)', lost: 'node' });
   await run.done;
   assert.equal((await t.jobs.find('org', job.id))!.status, 'queued');
   const last = (await t.events.all(job.id)).at(-1)!.message;
-  assert.match(last, /\(signal SIGKILL\)\. The Ray node n1 \(10\.0\.0\.2\) died or lost the task: NodeDiedError\. The job is queued again/);
+  assert.match(last, /\(signal SIGKILL\)\. The Ray node n1 \(10\.0\.0\.2\) died or lost the task \(NodeDiedError: the node is dead\)\. The job is queued again/);
   assert.doesNotMatch(last, /out-of-memory|SELFTUNE_DEVICE_MEMORY_BYTES/);
 });
 

@@ -141,7 +141,10 @@ test('a Ray worker node SIGKILLed mid-job: the job resumes on the other node fro
   assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
   const events = await allEvents(client, job.id);
   const messages = events.map((e) => e.message);
-  assert.ok(messages.some((m) => /^The training worker stopped unexpectedly at step \d+ \(signal SIGKILL\)/.test(m)), messages.join('\n'));
+  const died = messages.find((m) => /^The training worker stopped unexpectedly at step \d+ \(signal SIGKILL\)/.test(m));
+  assert.ok(died, messages.join('\n'));
+  assert.match(died, /\(signal SIGKILL\)\. The Ray node \w+ \(\S+\) died or lost the task \(NodeDiedError: [^)]*\)\. The job is queued again/, 'the lost node is named');
+  assert.doesNotMatch(died, /out-of-memory/, 'a lost node is no memory kill');
   assert.ok(messages.some((m) => /resumes from its last checkpoint \(recovery 1 of 3\)/.test(m)), messages.join('\n'));
   const resumed = messages.find((m) => /resuming from step (\d+)/.test(m));
   assert.ok(resumed && Number(/resuming from step (\d+)/.exec(resumed)![1]) >= 24, `resumed from the bucket's checkpoint: ${resumed}`);

@@ -81,7 +81,7 @@ export class RayExecutor implements Executor {
       finished: (outcome) => {
         if (run.over) return;
         const why = outcome.node_died
-          ? `the Ray node ${node ? `${node.node_id} (${node.node_ip})` : 'chosen for it'} died or lost the task: ${outcome.error}`
+          ? `the Ray node ${node ? `${node.node_id} (${node.node_ip})` : 'chosen for it'} died or lost the task (${firstSentence(outcome.error ?? 'no reason given')})`
           : `the Ray task ended without the runner's exit report${outcome.error ? `: ${outcome.error}` : ''}`;
         void run.lost(why, outcome.out_of_memory ? 'out_of_memory' : 'node');
       },
@@ -150,3 +150,6 @@ export class RayExecutor implements Executor {
     return { num_cpus: 1, num_gpus: cuda ? 1 : 0, memory };
   }
 }
+
+/** Ray's errors run to a paragraph of advice: the first sentence says what happened. */
+const firstSentence = (text: string) => text.split(/\.\s/)[0]!.replace(/\.$/, '');
