@@ -43,10 +43,12 @@ export async function buildHttp(ctx: AppContext, health: Health): Promise<Fastif
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 1, fields: 20 } });
 
   app.get('/health', async (_request, reply) => {
-    const problem = health.problem ?? health.executorProblem();
-    const ok = health.ready && !problem;
-    const body = { status: ok ? 'ok' : problem ? 'error' : 'starting', problem, active_jobs: health.activeJobs() };
-    return reply.status(ok ? 200 : 503).send(body);
+    // An unreachable training cluster degrades the server but leaves the API up (files, models, chat):
+    // a load balancer that reads /health must not take every replica out for it.
+    const degraded = health.problem ? null : health.executorProblem();
+    const ok = health.ready && !health.problem;
+    const status = !ok ? (health.problem ? 'error' : 'starting') : degraded ? 'degraded' : 'ok';
+    return reply.status(ok ? 200 : 503).send({ status, problem: health.problem ?? degraded, active_jobs: health.activeJobs() });
   });
   await app.register(openAiPlugin(ctx), { prefix: '/v1' });
   await app.register(mistralPlugin(ctx), { prefix: '/mistral/v1' });

@@ -39,9 +39,9 @@ test('a cluster that does not answer leaves the job queued with a warning naming
   assert.equal(queued.status, 'queued');
   assert.equal(queued.error?.code ?? null, null, 'no error: it was not failed');
   const health = await fetch(`${t.url}/health`);
-  assert.equal(health.status, 503);
+  assert.equal(health.status, 200, 'the API stays up without its training cluster');
   const body = (await health.json()) as { status: string; problem: string };
-  assert.equal(body.status, 'error');
+  assert.equal(body.status, 'degraded');
   assert.match(body.problem, /SELFTUNE_RAY_ADDRESS/);
   await waitUntil(() => drivers().length === 0, { what: 'the timed-out driver to be stopped' });
 
