@@ -5,10 +5,13 @@ import { after, before, test } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { parseBlobUrl, s3Client } from '../../src/blobs/s3-location.ts';
 import { parseRecordId } from '../../src/ids/ids.ts';
+import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
 import { isAlive, trainers, until } from '../faults/processes.ts';
 import { allEvents, isFinished, uploadDemo, waitForJob, waitForStep } from '../helpers/jobs.ts';
 import { startS3Server, type TestS3 } from '../helpers/s3-server.ts';
+import { DEFAULT_ORG } from '../../src/server/auth.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { createJob, isOver, mistralClient, uploadMistral, waitMistral } from '../mistral/mistral-helpers.ts';
 
 // A server whose data directory is mirrored in object storage (a real s3rver): the trainer
 // uploads each checkpoint and the final weights, and a trainer that dies together with its
@@ -85,4 +88,20 @@ test('a job on a mirrored data directory uploads its checkpoints and weights, an
   // Deleting the model deletes its weights from the bucket too.
   await client.models.delete(done.fine_tuned_model!);
   assert.deepEqual(await bucketKeys(`${run}/final/`), []);
+});
+
+test('the filtered copy validation writes is pushed to the bucket and recorded relative to the data directory', async () => {
+  const client = mistralClient(t);
+  const training = await uploadMistral(client, `${demoTrainingJsonl()}{"messages": []}\n`);
+  const created = await createJob(client, {
+    model: 'selftune-tiny', trainingFiles: [{ fileId: training.id, weight: 1 }], invalidSampleSkipPercentage: 0.1, autoStart: true,
+    hyperparameters: { learningRate: 1e-3, trainingSteps: 2 },
+  });
+  const done = await waitMistral(client, created.id, isOver);
+  assert.equal(done.status, 'SUCCESS', JSON.stringify(done.events));
+  const job = await t.server.ctx.jobs.get(DEFAULT_ORG, created.id);
+  const filtered = Object.values(job.stats.filtered_files ?? {});
+  assert.equal(filtered.length, 1);
+  assert.match(filtered[0]!, new RegExp(`^runs/${created.id}/inputs/`), 'recorded relative to the data directory');
+  assert.ok((await bucketKeys(`runs/${created.id}/inputs/`)).includes(filtered[0]!), 'and in the bucket under the same name');
 });
