@@ -39,7 +39,10 @@ export class ModelResolver {
     await this.catalog.copies.ensure(row.path);
     const path = join(this.dataDir, row.path);
     const common = { id: model.id, root: row.base_model, trained: { rel: row.path, kind: model.kind } };
-    if (row.model_type === 'classifier') return { ...common, modelType: 'classifier', worker: { key: model.id, kind: 'classifier', path } };
+    if (row.model_type === 'classifier') {
+      const basePath = row.training_mode === 'lora' ? await this.rootBase(orgId, row.base_model) : null;
+      return { ...common, modelType: 'classifier', worker: { key: model.id, kind: 'classifier', path, base_path: basePath } };
+    }
     if (row.training_mode !== 'lora') return { ...common, modelType: 'completion', worker: { key: model.id, kind: 'full', path } };
     return { ...common, modelType: 'completion', worker: { key: model.id, kind: 'lora', path, base_path: await this.adapterBase(orgId, path, row.base_model) } };
   }
@@ -56,8 +59,13 @@ export class ModelResolver {
     if (named && isAbsolute(named) && (await stat(join(named, 'config.json')).catch(() => null))) return named;
     const trainable = named && !isAbsolute(named) ? await this.catalog.trainable(orgId, named) : undefined;
     if (trainable) return trainable.path;
+    return this.rootBase(orgId, root);
+  }
+
+  /** This server's copy of the base model a trained model started from. */
+  private async rootBase(orgId: string, root: string): Promise<string> {
     const base = await this.catalog.get(orgId, root);
-    if (base?.kind !== 'base') throw appError('internal_error', `The base model '${root}' of this adapter is no longer in the models directory.`);
+    if (base?.kind !== 'base') throw appError('internal_error', `The base model '${root}' of this model is no longer in the models directory.`);
     return base.base.path;
   }
 

@@ -5,7 +5,9 @@ import { parseTrainerLine } from '../executors/trainer-protocol.ts';
 
 /** How the worker finds a model's weights. A LoRA adapter names the base it applies to. */
 export type WorkerModel =
-  | { key: string; kind: 'base' | 'full' | 'classifier'; path: string }
+  | { key: string; kind: 'base' | 'full'; path: string }
+  /** A LoRA classifier names its base (`base_path`): the path it was saved with belongs to the machine that trained it. */
+  | { key: string; kind: 'classifier'; path: string; base_path: string | null }
   | { key: string; kind: 'lora'; path: string; base_path: string };
 
 export type WorkerRequest =

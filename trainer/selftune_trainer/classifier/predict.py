@@ -21,8 +21,8 @@ class LoadedClassifier:
         self.model, self.tokenizer, self.device = model, tokenizer, device
 
 
-def load_classifier(model_dir: str, device: str):
-    model = load_saved(model_dir, trainable=False).to(device).eval()
+def load_classifier(model_dir: str, device: str, base_path=None):
+    model = load_saved(model_dir, trainable=False, base_path=base_path).to(device).eval()
     return LoadedClassifier(model, AutoTokenizer.from_pretrained(model_dir), device)
 
 

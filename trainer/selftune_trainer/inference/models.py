@@ -102,7 +102,7 @@ class ModelCache:
         self.trim()
         return lease
 
-    def classifier(self, path):
+    def classifier(self, path, base_path=None):
         """A classifier (classifier/predict.py), kept in the same LRU; used synchronously, so never pinned."""
         entry = self.entries.get(path)
         if entry is None:
@@ -110,7 +110,7 @@ class ModelCache:
                 from ..classifier.predict import load_classifier
             except ImportError as e:
                 raise TrainerError("classifier_unavailable", f"this trainer has no classifier support: {e}")
-            entry = self.entries[path] = Classifier(path, load_classifier(path, self.device.type))
+            entry = self.entries[path] = Classifier(path, load_classifier(path, self.device.type, base_path))
             self.loads += 1
         self._touch(entry)
         self.trim()

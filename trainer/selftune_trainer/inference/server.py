@@ -69,7 +69,7 @@ class Worker:
     def _start(self, req):
         msg = req.msg
         if msg["op"] == "classify":
-            clf = self.cache.classifier(msg["model"]["path"])
+            clf = self.cache.classifier(msg["model"]["path"], msg["model"].get("base_path"))
             from ..classifier.predict import classify_batch
 
             self.emit("result", id=req.id, result=classify_batch(clf, msg["inputs"]))
