@@ -75,3 +75,20 @@ def test_unknown_label_is_an_error_naming_the_line(tiny_model, tmp_path):
     spec = classifier_spec(tiny_model, tmp_path, training_files=[{"path": write_jsonl(tmp_path / "bad.jsonl", rows), "weight": 1.0}])
     with pytest.raises(TrainerError, match="line 13: label 'neutral'"):
         run_inprocess(spec)
+
+
+def test_lora_classifier_is_served_on_the_base_given_not_the_path_it_was_trained_on(tiny_model, tmp_path):
+    # The training machine's base path (a Ray node's work folder, another replica's data directory)
+    # is gone where the model is served; the server names its own copy of the base.
+    import shutil
+
+    trained_on = tmp_path / "node-base"
+    shutil.copytree(tiny_model, trained_on)
+    code, events = run_inprocess(classifier_spec(str(trained_on), tmp_path, training_mode="lora", n_epochs=1))
+    assert code == 0, [e for e in events if e["event"] in ("failed", "log")]
+    shutil.rmtree(trained_on)
+    with pytest.raises(Exception):
+        load_classifier(events[-1]["path"], "cpu")
+    clf = load_classifier(events[-1]["path"], "cpu", base_path=tiny_model)
+    scores = classify_batch(clf, [{"text": "the food was great"}])[0]
+    assert set(scores) == {"sentiment", "topic"} and abs(sum(scores["sentiment"].values()) - 1) < 1e-5
