@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { parseBlobUrl, s3Client } from '../blobs/s3-location.ts';
 import { S3DataMirror } from '../blobs/s3-data-mirror.ts';
 import type { DataMirror } from '../blobs/blob-store.ts';
 import { LocalDataMirror } from '../blobs/local-data-mirror.ts';
@@ -25,8 +24,8 @@ after(async () => {
 async function replica(blobUrl: string) {
   const dataDir = await tempDir('copies');
   dirs.push(dataDir);
-  const location = parseBlobUrl(blobUrl, s3.env);
-  const real = new S3DataMirror(s3Client(location, s3.env), location, dataDir);
+  const { location, client } = s3.objectsAt(blobUrl);
+  const real = new S3DataMirror(client, location, dataDir);
   // The real mirror, counting the fetches that reach it.
   const fetched: string[] = [];
   const mirror: DataMirror = { location, fetch: (rel) => (fetched.push(rel), real.fetch(rel)), has: (rel) => real.has(rel), push: (rel) => real.push(rel), remove: (rel) => real.remove(rel) };

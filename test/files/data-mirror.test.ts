@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { LocalDataMirror } from '../../src/blobs/local-data-mirror.ts';
 import { S3DataMirror } from '../../src/blobs/s3-data-mirror.ts';
-import { parseBlobUrl, s3Client } from '../../src/blobs/s3-location.ts';
 import { startS3Server, type TestS3 } from '../helpers/s3-server.ts';
 import { tempDir } from '../helpers/server.ts';
 
@@ -20,15 +18,10 @@ after(() => s3.close());
 
 /** Two machines' data directories sharing one bucket prefix. */
 async function twoMirrors() {
-  const location = parseBlobUrl(s3.blobUrl(), s3.env);
-  const client = s3Client(location, s3.env);
+  const { location, client, keys } = s3.objectsAt(s3.blobUrl());
   const [dirA, dirB] = [await tempDir('mirror-a'), await tempDir('mirror-b')];
-  const keys = async () => {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: `${location.prefix}/` }));
-    return (page.Contents ?? []).map((o) => o.Key!.slice(location.prefix.length + 1)).sort();
-  };
   return {
-    a: new S3DataMirror(client, location, dirA), b: new S3DataMirror(client, location, dirB), dirA, dirB, keys,
+    a: new S3DataMirror(client, location, dirA), b: new S3DataMirror(client, location, dirB), dirA, dirB, keys: () => keys(),
     close: async () => Promise.all([rm(dirA, { recursive: true, force: true }), rm(dirB, { recursive: true, force: true })]),
   };
 }

@@ -3,10 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Mistral } from '@mistralai/mistralai';
 import OpenAI, { toFile } from 'openai';
-import { parseBlobUrl, s3Client } from '../../src/blobs/s3-location.ts';
 import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
 import { parseRecordId } from '../../src/ids/ids.ts';
 import { DEFAULT_ORG } from '../../src/server/auth.ts';
@@ -32,13 +31,11 @@ const uuidOf = (openAiId: string) => parseRecordId('file', openAiId)!;
 
 /** The bucket's objects below a blob URL's prefix: key (relative to the prefix) → content digest. */
 async function bucketContents(blobUrl: string): Promise<Map<string, string>> {
-  const location = parseBlobUrl(blobUrl, s3.env);
-  const client = s3Client(location, s3.env);
+  const { location, client, keys } = s3.objectsAt(blobUrl);
   const out = new Map<string, string>();
-  const page = await client.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: `${location.prefix}/` }));
-  for (const o of page.Contents ?? []) {
-    const body = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: o.Key! }));
-    out.set(o.Key!.slice(location.prefix.length + 1), sha(Buffer.from(await body.Body!.transformToByteArray())));
+  for (const key of await keys()) {
+    const body = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: `${location.prefix}/${key}` }));
+    out.set(key, sha(Buffer.from(await body.Body!.transformToByteArray())));
   }
   return out;
 }

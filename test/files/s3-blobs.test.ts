@@ -7,7 +7,6 @@ import { after, before, test } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DiskReserve } from '../../src/blobs/disk-space.ts';
 import { PART_BYTES, S3Blobs } from '../../src/blobs/s3-blobs.ts';
-import { parseBlobUrl, s3Client } from '../../src/blobs/s3-location.ts';
 import { startS3Server, type TestS3 } from '../helpers/s3-server.ts';
 import { tempDir } from '../helpers/server.ts';
 
@@ -21,8 +20,7 @@ before(async () => {
 after(() => s3.close());
 
 async function blobStore() {
-  const location = parseBlobUrl(s3.blobUrl(), s3.env);
-  const client = s3Client(location, s3.env);
+  const { location, client } = s3.objectsAt(s3.blobUrl());
   const dir = await tempDir('s3-blobs');
   const blobs = new S3Blobs(client, location, join(dir, 'tmp'), join(dir, 'files'), new DiskReserve(join(dir, 'disk-reserve')));
   await blobs.init();

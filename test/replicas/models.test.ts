@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { NotFoundError } from 'openai';
 import pg from 'pg';
-import { objectKey, parseBlobUrl, s3Client } from '../../src/blobs/s3-location.ts';
 import { isFinished, uploadDemo, waitForJob } from '../helpers/jobs.ts';
 import { type Replica, type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
 
@@ -35,9 +33,7 @@ async function modelFolder(model: string): Promise<string> {
 }
 
 async function storedObjects(rel: string): Promise<number> {
-  const location = parseBlobUrl(set.blobUrl, set.s3.env);
-  const page = await s3Client(location, set.s3.env).send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: `${objectKey(location, rel)}/` }));
-  return page.KeyCount ?? 0;
+  return (await set.s3.objectsAt(set.blobUrl).keys(`${rel}/`)).length;
 }
 
 test('a model trained via A answers identically through A and B; deleted through A, it is gone from B, both disks and the bucket', async () => {

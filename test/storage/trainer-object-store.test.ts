@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { parseBlobUrl, s3Client } from '../../src/blobs/s3-location.ts';
 import { parseRecordId } from '../../src/ids/ids.ts';
 import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
 import { isAlive, trainers, until } from '../faults/processes.ts';
@@ -24,18 +22,7 @@ before(async () => {
   s3 = await startS3Server();
   const blobUrl = s3.blobUrl();
   t = await startServer({ blobUrl, trainerStandby: 'false' }, { awsEnv: s3.env });
-  const location = parseBlobUrl(blobUrl, s3.env);
-  const client = s3Client(location, s3.env);
-  bucketKeys = async (under) => {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: `${location.prefix}/${under}`, ContinuationToken: token }));
-      keys.push(...(page.Contents ?? []).map((o) => o.Key!.slice(location.prefix.length + 1)));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return keys.sort();
-  };
+  bucketKeys = s3.objectsAt(blobUrl).keys;
 });
 after(async () => {
   await t?.close();
