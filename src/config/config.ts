@@ -36,7 +36,9 @@ const configSchema = z.object({
   python: z.string().default(resolve(repoRoot, '.venv/bin/python')),
   /** Where a pre-built selftune-tiny lives (copied into the data dir instead of rebuilding it). */
   demoModelCache: z.string().default(resolve(repoRoot, '.cache/models/selftune-tiny')),
-  /** API keys; while empty, any bearer token (or none) is accepted as org-default. */
+  /** The default organization's first admin key (Admin API, organizations); with it, or any other key, every request needs a key. */
+  adminKey: z.string().min(20, 'an admin key needs at least 20 characters').nullable().default(null),
+  /** Member keys of the default project; while no key exists at all, any bearer token (or none) is accepted (loopback only). */
   apiKeys: z.string().default('').transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean)),
   /** Serve fine-tune-results files base64-encoded, as OpenAI's API does. */
   resultFilesBase64: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
@@ -99,6 +101,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   python: 'SELFTUNE_PYTHON',
   demoModelCache: 'SELFTUNE_DEMO_MODEL_CACHE',
   apiKeys: 'SELFTUNE_API_KEYS',
+  adminKey: 'SELFTUNE_ADMIN_KEY',
   resultFilesBase64: 'SELFTUNE_RESULT_FILES_BASE64',
   minTrainingExamples: 'SELFTUNE_MIN_TRAINING_EXAMPLES',
   maxSeqLen: 'SELFTUNE_MAX_SEQ_LEN',

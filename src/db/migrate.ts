@@ -3,6 +3,7 @@ import type { BackendProfile, Store } from './backend.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as serverSecrets from './migrations/002-server-secrets.ts';
 import * as runnerTokens from './migrations/003-runner-tokens.ts';
+import * as tenancy from './migrations/004-tenancy.ts';
 
 // Migrations are code, listed in order here, and run at every start. Each gets
 // the backend profile for the few column types that differ between engines.
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, ProfiledMigration> = {
   '001-initial': initial,
   '002-server-secrets': serverSecrets,
   '003-runner-tokens': runnerTokens,
+  '004-tenancy': tenancy,
 };
 
 export async function migrate(store: Store): Promise<void> {

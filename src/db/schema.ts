@@ -9,6 +9,7 @@ type Json = string;
 export interface FilesTable {
   id: string; // uuid; OpenAI shows `file-<base62>`
   org_id: string;
+  project_id: ColumnType<string, string | undefined, string>; // the unit of isolation (tenancy/)
   filename: string;
   purpose: string; // fine-tune | fine-tune-results | batch | …
   bytes: number;
@@ -29,6 +30,7 @@ export interface FilesTable {
 export interface JobsTable {
   id: string; // uuid; OpenAI shows `ftjob-<base62>`
   org_id: string;
+  project_id: ColumnType<string, string | undefined, string>;
   created_via: string; // openai | mistral: provenance only (the request mapper decides every difference, in options)
   created_by: string | null; // api key fingerprint, for Mistral's created_by_me
   job_type: string; // completion | classifier
@@ -89,6 +91,7 @@ export interface CheckpointsTable {
 export interface ModelsTable {
   id: string; // the model name, `ft:…`
   org_id: string;
+  project_id: ColumnType<string, string | undefined, string>;
   job_id: string;
   checkpoint_id: string | null; // set for `…:ckpt-step-N` models
   base_model: string;
@@ -114,6 +117,48 @@ export interface RunnerTokensTable {
   created_at: number;
 }
 
+export interface OrganizationsTable {
+  id: string; // `org-…`
+  name: string;
+  default_project_id: string; // where an admin key's requests go without an OpenAI-Project header
+  created_at: number;
+}
+
+export interface ProjectsTable {
+  id: string; // `proj_…`
+  org_id: string;
+  name: string;
+  created_at: number;
+  archived_at: number | null; // an archived project's keys stop working
+  max_requests_per_minute: number | null; // per key; null: the deployment default
+  max_tokens_per_minute: number | null; // inference tokens per key
+  max_concurrent_jobs: number | null;
+  max_storage_bytes: number | null;
+}
+
+export interface ServiceAccountsTable {
+  id: string; // `svc_acct_…`
+  org_id: string;
+  project_id: string;
+  name: string;
+  role: string; // tenancy/roles.ts
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string; // `key_…`
+  key_hash: string; // SHA-256 (hex) of the key; the key itself is shown once and never stored
+  org_id: string;
+  project_id: string | null; // null: an organization admin key
+  service_account_id: string | null;
+  name: string;
+  role: string; // tenancy/roles.ts
+  redacted_value: string; // `sk-proj-…abcd`, to tell keys apart in lists
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+}
+
 export interface Database {
   files: FilesTable;
   jobs: JobsTable;
@@ -122,6 +167,10 @@ export interface Database {
   models: ModelsTable;
   server_secrets: ServerSecretsTable;
   runner_tokens: RunnerTokensTable;
+  organizations: OrganizationsTable;
+  projects: ProjectsTable;
+  service_accounts: ServiceAccountsTable;
+  api_keys: ApiKeysTable;
 }
 
 export type FileRow = Selectable<FilesTable>;
@@ -131,3 +180,7 @@ export type JobUpdate = Updateable<JobsTable>;
 export type JobEventRow = Selectable<JobEventsTable>;
 export type CheckpointRow = Selectable<CheckpointsTable>;
 export type ModelRow = Selectable<ModelsTable>;
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type ProjectRow = Selectable<ProjectsTable>;
+export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

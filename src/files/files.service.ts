@@ -1,3 +1,4 @@
+import { DEFAULT_PROJECT_ID } from '../tenancy/tenancy.repository.ts';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -54,6 +55,7 @@ export class FilesService {
       const row: FileRow = {
         id,
         org_id: orgId,
+        project_id: DEFAULT_PROJECT_ID, // tenancy: replaced by the caller's project
         filename: staged.filename,
         purpose: opts.purpose,
         bytes: staged.bytes,
@@ -105,6 +107,7 @@ export class FilesService {
     const row: FileRow = {
       id,
       org_id: orgId,
+      project_id: DEFAULT_PROJECT_ID, // tenancy: replaced by the job's project
       filename,
       purpose: RESULTS_PURPOSE,
       bytes: content.length,

@@ -13,7 +13,7 @@ const forbidden = (message: string) => appError('invalid_signature', message);
 
 /**
  * Time-limited download links that work without an API key: the link carries
- * the organization, the expiry and an HMAC over both and the file id. The
+ * the project, the expiry and an HMAC over both and the file id. The
  * secret lives in the database, so a link made by one server works on every
  * server of the deployment; the first to need it creates it, insert-if-absent,
  * so servers starting together still agree on one.
@@ -43,26 +43,26 @@ export class SignedUrls {
     return Buffer.from(row.value, 'hex');
   }
 
-  private async mac(orgId: string, fileId: string, expires: number): Promise<string> {
-    return createHmac('sha256', await this.key()).update(`${orgId}\n${fileId}\n${expires}`).digest('hex');
+  private async mac(projectId: string, fileId: string, expires: number): Promise<string> {
+    return createHmac('sha256', await this.key()).update(`${projectId}\n${fileId}\n${expires}`).digest('hex');
   }
 
   /** Query string for `GET …/files/{id}/content`, valid until `expiresAtSeconds`. */
-  async sign(orgId: string, fileId: string, expiresAtSeconds: number): Promise<string> {
-    const signature = await this.mac(orgId, fileId, expiresAtSeconds);
-    return new URLSearchParams({ org: orgId, expires: String(expiresAtSeconds), signature }).toString();
+  async sign(projectId: string, fileId: string, expiresAtSeconds: number): Promise<string> {
+    const signature = await this.mac(projectId, fileId, expiresAtSeconds);
+    return new URLSearchParams({ project: projectId, expires: String(expiresAtSeconds), signature }).toString();
   }
 
-  /** The organization the link was made for; throws 403 when tampered with or expired. */
+  /** The project the link was made for; throws 403 when tampered with or expired. */
   async verify(fileId: string, query: Record<string, unknown>, nowMs: number): Promise<string> {
-    const { org, expires, signature } = query as { org?: string; expires?: string; signature?: string };
-    if (typeof org !== 'string' || typeof expires !== 'string' || typeof signature !== 'string' || !/^\d+$/.test(expires)) {
+    const { project, expires, signature } = query as { project?: string; expires?: string; signature?: string };
+    if (typeof project !== 'string' || typeof expires !== 'string' || typeof signature !== 'string' || !/^\d+$/.test(expires)) {
       throw forbidden('The signed URL is incomplete.');
     }
-    const expected = Buffer.from(await this.mac(org, fileId, Number(expires)));
+    const expected = Buffer.from(await this.mac(project, fileId, Number(expires)));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw forbidden('The signed URL signature does not match.');
     if (Number(expires) * 1000 < nowMs) throw forbidden('The signed URL has expired.');
-    return org;
+    return project;
   }
 }

@@ -6,7 +6,7 @@ import { jobChangesToRow, jobFromRow } from './job.codec.ts';
 // Rows written by older versions read as typed jobs; what the codec writes reads back the same.
 
 const row = (over: Partial<JobRow>): JobRow => ({
-  id: 'j', org_id: 'org-default', created_via: 'openai', created_by: null, job_type: 'completion', status: 'queued', model: 'm',
+  id: 'j', org_id: 'org-default', project_id: 'proj_default', created_via: 'openai', created_by: null, job_type: 'completion', status: 'queued', model: 'm',
   training_files: '[]', validation_files: '[]', method_type: 'supervised', hyperparameters: '{}', resolved_hyperparameters: null,
   suffix: null, seed: 1, metadata: null, integrations: '[]', auto_start: 1, options: '{}', fine_tuned_model: null, result_files: '[]',
   trained_tokens: null, error: null, stats: '{}', total_steps: null, current_step: 0, estimated_finish: null, control: null,

@@ -36,6 +36,8 @@ import { ModelPulls } from '../models/model-pulls.ts';
 import { ModelResolver } from '../inference/model-resolver.ts';
 import { Scheduler } from '../queue/scheduler.ts';
 import { toOpenAiId } from '../ids/ids.ts';
+import { TenancyRepository } from '../tenancy/tenancy.repository.ts';
+import { Authenticator } from './auth.ts';
 import type { AppContext } from './context.ts';
 
 /** Statuses in which a job still needs its files. */
@@ -104,7 +106,9 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   };
   const modelPulls = new ModelPulls({ python: config.python, trainerDir, modelsDir: paths.models, now: () => clock.nowMs() });
   const exporter = new ModelExporter(catalog, resolver, jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
-  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null,
+  const tenancy = new TenancyRepository(store.db);
+  const auth = new Authenticator(tenancy, { adminKey: config.adminKey, apiKeys: config.apiKeys }, clock);
+  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null, tenancy, auth,
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(store.db, config.dataDir),
     stagingPath: (name) => blobs.stagingPath(name) };

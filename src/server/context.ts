@@ -14,6 +14,9 @@ import type { ModelCatalog } from '../models/model-catalog.ts';
 import type { ModelExporter } from '../models/model-export.ts';
 import type { ModelPulls } from '../models/model-pulls.ts';
 import type { RunnerEndpoint } from '../runner/runner-routes.ts';
+import type { Role } from '../tenancy/roles.ts';
+import type { TenancyRepository } from '../tenancy/tenancy.repository.ts';
+import type { Authenticator } from './auth.ts';
 
 /** What the HTTP layer may use; routes reach the domain only through this. */
 export interface AppContext {
@@ -38,15 +41,25 @@ export interface AppContext {
   mirror: DataMirror;
   /** The runner protocol's tokens and runs, when jobs run on a cluster (SELFTUNE_RAY_ADDRESS). */
   runner: RunnerEndpoint | null;
+  /** Organizations, projects, service accounts and keys; and who a request's key is. */
+  tenancy: TenancyRepository;
+  auth: Authenticator;
   /** Staging path for an upload in flight. */
   stagingPath(name: string): string;
 }
 
-/** Who is calling: every record belongs to an organization. */
+/** Who is calling: every record belongs to a project of an organization (server/auth.ts). */
 export interface Caller {
   orgId: string;
+  /** The unit of isolation: the caller sees and changes only its project's records. */
+  projectId: string;
+  role: Role;
+  /** The API key's id; null while the server has no keys at all. */
+  keyId: string | null;
   /** A fingerprint of the API key, so "created by me" can be answered without storing keys. */
   keyFingerprint: string | null;
+  /** The SELFTUNE_ADMIN_KEY holder (or anyone, on a server without keys): may create organizations. */
+  deploymentAdmin: boolean;
 }
 
 declare module 'fastify' {

@@ -79,6 +79,6 @@ export function mistralFilesRoutes(app: FastifyInstance, ctx: AppContext) {
     const { expiry } = parseOrThrow(urlQuery, request.query);
     const expiresAt = unixSeconds(ctx.clock.nowMs()) + expiry * 3600;
     const path = request.url.split('?')[0]!.replace(/\/url$/, '/content');
-    return { url: `${request.protocol}://${request.host}${path}?${await ctx.signedUrls.sign(row.org_id, row.id, expiresAt)}` };
+    return { url: `${request.protocol}://${request.host}${path}?${await ctx.signedUrls.sign(row.project_id, row.id, expiresAt)}` };
   });
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { authenticate } from '../../server/auth.ts';
+import { appError } from '../../errors/app-error.ts';
 import type { AppContext } from '../../server/context.ts';
 import { renderErrorsWith } from '../../server/dialect-errors.ts';
 import { mistralChatRoutes } from './chat.routes.ts';
@@ -18,10 +18,13 @@ export function mistralPlugin(ctx: AppContext) {
       if (isSignedDownload(request)) {
         // A signed link stands in for the API key, for this one file until it expires.
         const fileId = parseRecordId('file', (request.params as { id: string }).id) ?? '';
-        request.caller = { orgId: await ctx.signedUrls.verify(fileId, request.query as Record<string, unknown>, ctx.clock.nowMs()), keyFingerprint: null };
+        const projectId = await ctx.signedUrls.verify(fileId, request.query as Record<string, unknown>, ctx.clock.nowMs());
+        const project = await ctx.tenancy.project(projectId);
+        if (!project) throw appError('invalid_signature', 'The signed URL names a project that no longer exists.');
+        request.caller = { orgId: project.org_id, projectId, role: 'reader', keyId: null, keyFingerprint: null, deploymentAdmin: false };
         return;
       }
-      request.caller = authenticate(request, ctx.config.apiKeys);
+      request.caller = await ctx.auth.authenticate(request);
     });
     // Route groups register here, one line each.
     mistralFilesRoutes(app, ctx);

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { authenticate } from '../../server/auth.ts';
 import type { AppContext } from '../../server/context.ts';
 import { renderErrorsWith } from '../../server/dialect-errors.ts';
 import { openAiChatRoutes } from './chat.routes.ts';
@@ -14,7 +13,7 @@ export function openAiPlugin(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     renderErrorsWith(app, renderOpenAiError);
     app.addHook('onRequest', async (request) => {
-      request.caller = authenticate(request, ctx.config.apiKeys);
+      request.caller = await ctx.auth.authenticate(request);
     });
     openAiFilesRoutes(app, ctx);
     openAiJobsRoutes(app, ctx);
