@@ -14,7 +14,7 @@ import type { ModelCatalog } from '../models/model-catalog.ts';
 import type { ModelExporter } from '../models/model-export.ts';
 import type { ModelPulls } from '../models/model-pulls.ts';
 import type { RunnerEndpoint } from '../runner/runner-routes.ts';
-import type { Role } from '../tenancy/roles.ts';
+import type { Principal } from '../tenancy/principal.ts';
 import type { TenancyRepository } from '../tenancy/tenancy.repository.ts';
 import type { Authenticator } from './auth.ts';
 
@@ -49,18 +49,7 @@ export interface AppContext {
 }
 
 /** Who is calling: every record belongs to a project of an organization (server/auth.ts). */
-export interface Caller {
-  orgId: string;
-  /** The unit of isolation: the caller sees and changes only its project's records. */
-  projectId: string;
-  role: Role;
-  /** The API key's id; null while the server has no keys at all. */
-  keyId: string | null;
-  /** A fingerprint of the API key, so "created by me" can be answered without storing keys. */
-  keyFingerprint: string | null;
-  /** The SELFTUNE_ADMIN_KEY holder (or anyone, on a server without keys): may create organizations. */
-  deploymentAdmin: boolean;
-}
+export type Caller = Principal;
 
 declare module 'fastify' {
   interface FastifyRequest {
