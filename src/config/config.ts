@@ -68,6 +68,12 @@ const configSchema = z.object({
   inferenceMaxWaiting: z.coerce.number().int().min(0).default(64),
   inferenceStartTimeoutSeconds: z.coerce.number().positive().default(120),
   /** `base=url,…`: serve these bases and their LoRA adapters through an external OpenAI-compatible server. */
+  /** Limits (0 = unlimited); a project's own values (Admin API) replace them. Requests and inference tokens are counted per API key. */
+  keyRequestsPerMinute: z.coerce.number().int().min(0).default(0),
+  keyTokensPerMinute: z.coerce.number().int().min(0).default(0),
+  /** Unfinished fine-tuning jobs a project may have, and bytes of files it may store. */
+  projectActiveJobs: z.coerce.number().int().min(0).default(0),
+  projectStorageBytes: z.coerce.number().int().min(0).default(0),
   externalInference: z.string().default('').transform((s, ctx) => {
     const out: Record<string, string> = {};
     for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
@@ -118,6 +124,10 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   inferenceMaxWaiting: 'SELFTUNE_INFERENCE_MAX_WAITING',
   inferenceStartTimeoutSeconds: 'SELFTUNE_INFERENCE_START_TIMEOUT_SECONDS',
   externalInference: 'SELFTUNE_EXTERNAL_INFERENCE',
+  keyRequestsPerMinute: 'SELFTUNE_KEY_REQUESTS_PER_MINUTE',
+  keyTokensPerMinute: 'SELFTUNE_KEY_TOKENS_PER_MINUTE',
+  projectActiveJobs: 'SELFTUNE_PROJECT_ACTIVE_JOBS',
+  projectStorageBytes: 'SELFTUNE_PROJECT_STORAGE_BYTES',
 };
 
 export const CONFIG_ENV_NAMES: Readonly<typeof ENV_NAMES> = ENV_NAMES;

@@ -159,6 +159,14 @@ export interface ApiKeysTable {
   expires_at: number | null;
 }
 
+/** One GCRA limiter per (API key, kind): its state is one time (tenancy keys, limits/). */
+export interface RateLimitsTable {
+  key_id: string;
+  kind: string; // 'requests' | 'tokens'
+  tat: number; // theoretical arrival time, in microseconds since the epoch: the limiter is full while tat - now exceeds the window
+  allowed: number; // 1 when the last request was let through (read back with RETURNING)
+}
+
 export interface Database {
   files: FilesTable;
   jobs: JobsTable;
@@ -171,6 +179,7 @@ export interface Database {
   projects: ProjectsTable;
   service_accounts: ServiceAccountsTable;
   api_keys: ApiKeysTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type FileRow = Selectable<FilesTable>;

@@ -13,6 +13,8 @@ export interface AppErrorInit {
   param?: string | null;
   /** For a temporary failure (503): when the client may try again, sent as `retry-after`. */
   retryAfterSeconds?: number | null;
+  /** Replaces the catalogue's type where one code has several (a rate limit's `requests` or `tokens`). */
+  type?: ErrorType;
   cause?: unknown;
 }
 
@@ -28,7 +30,7 @@ export class AppError extends Error {
     super(init.message ?? entry.message, { cause: init.cause });
     this.name = 'AppError';
     this.status = entry.status;
-    this.type = entry.type;
+    this.type = init.type ?? entry.type;
     this.param = init.param ?? null;
     this.code = init.code;
     this.retryAfterSeconds = init.retryAfterSeconds ?? null;

@@ -8,7 +8,7 @@
 // Keep one entry per line: other changes add codes here, and a flat list merges.
 
 /** The `type` field both dialects show. */
-export type ErrorType = 'invalid_request_error' | 'permission_error' | 'payload_too_large_error' | 'server_error';
+export type ErrorType = 'invalid_request_error' | 'permission_error' | 'payload_too_large_error' | 'server_error' | 'requests' | 'tokens' | 'insufficient_quota';
 
 export interface CatalogueEntry {
   status: number;
@@ -24,6 +24,7 @@ const missing = (message: string) => ({ status: 404, type: 'invalid_request_erro
 const server = (message: string) => ({ status: 500, type: 'server_error', mistral: 'error', message }) as const;
 
 export const ERROR_CATALOGUE = {
+  active_jobs_quota_exceeded: { status: 429, type: 'insufficient_quota', mistral: 'error', message: 'The project has as many unfinished fine-tuning jobs as its quota allows.' } as const,
   classifier_unavailable: server('The model has no classification head to answer with.'),
   conflicting_hyperparameters: request('Hyperparameters were given in two places that disagree.'),
   context_length_exceeded: request('The messages are longer than the model\'s context.'),
@@ -90,10 +91,13 @@ export const ERROR_CATALOGUE = {
   project_mismatch: { status: 401, type: 'invalid_request_error', mistral: 'error', message: 'The OpenAI-Project header does not match the project of the API key.' } as const,
   project_not_found: missing('No such project.'),
   pull_not_found: missing('No such model pull.'),
+  rate_limit_exceeded: { status: 429, type: 'requests', mistral: 'error', message: 'Rate limit reached; try again after the time in retry-after.' } as const,
+  rate_limit_not_found: missing('No such rate limit.'),
   repository_unavailable: request('The repository could not be cloned.'),
   request_too_large: { status: 413, type: 'payload_too_large_error', mistral: 'error', message: 'The request body is larger than the server accepts.' } as const,
   run_not_here: { status: 409, type: 'invalid_request_error', mistral: 'error', message: 'This server holds no run of the job for this runner any more.' } as const,
   server_error: server('The server had an error while processing your request.'),
+  storage_quota_exceeded: { status: 429, type: 'insufficient_quota', mistral: 'error', message: 'The upload would take the project past its storage quota.' } as const,
   string_above_max_length: field('The string is too long.'),
   string_below_min_length: field('The string is too short.'),
   trainer_tool_failed: server('The trainer tool failed.'),

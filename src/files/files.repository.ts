@@ -13,8 +13,9 @@ export interface FileListQuery {
 export class FilesRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(row: FileRow): Promise<void> {
-    await this.db.insertInto('files').values(row).execute();
+  /** `db`: a transaction to insert in (a quota check's). */
+  async insert(row: FileRow, db: Kysely<Database> = this.db): Promise<void> {
+    await db.insertInto('files').values(row).execute();
   }
 
   /** A stored upload with this name, content hash and purpose, if any. */

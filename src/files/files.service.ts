@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobStore, DataMirror } from '../blobs/blob-store.ts';
-import type { FileRow } from '../db/schema.ts';
+import type { Kysely } from 'kysely';
+import type { Database, FileRow } from '../db/schema.ts';
 import { checkJsonlUpload } from '../datasets/index.ts';
 import { invalidRequest, notFound } from '../errors/app-error.ts';
 import type { Clock } from '../ids/clock.ts';
@@ -38,6 +39,9 @@ export class FilesService {
     /** Asked before a file is deleted; returns why it may not be, or null. */
     private readonly deletionGuard: (orgId: string, fileId: string) => Promise<string | null> = async () => null,
   ) {}
+
+  /** Runs a new upload's insert; limits/ replaces it with one that checks the project's storage quota in the same transaction. */
+  admitFile: (row: FileRow, insert: (db?: Kysely<Database>) => Promise<void>) => Promise<void> = (_row, insert) => insert();
 
   /** Told of every stored upload (a training file usually means a job is about to be created). */
   onUploaded: (row: FileRow) => void = () => {};
@@ -74,7 +78,7 @@ export class FilesService {
       };
       await this.blobs.commit(staged.path, row.blob_key);
       try {
-        await this.repo.insert(row);
+        await this.admitFile(row, (db) => this.repo.insert(row, db));
       } catch (err) {
         await this.blobs.remove(row.blob_key);
         throw err;

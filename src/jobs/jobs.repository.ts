@@ -17,9 +17,9 @@ export interface JobListQuery {
 export class JobsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** `createdVia`: which API asked, stored as provenance only. */
-  async insert(job: Job, createdVia: 'openai' | 'mistral'): Promise<void> {
-    await this.db.insertInto('jobs').values(newJobRow(job, createdVia)).execute();
+  /** `createdVia`: which API asked, stored as provenance only. `db`: a transaction to insert in (a quota check's). */
+  async insert(job: Job, createdVia: 'openai' | 'mistral', db: Kysely<Database> = this.db): Promise<void> {
+    await db.insertInto('jobs').values(newJobRow(job, createdVia)).execute();
   }
 
   async find(orgId: string, id: string): Promise<Job | undefined> {

@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
 import type { EventsRepository, NewEvent } from '../events/events.repository.ts';
 import { invalidRequest, notFound } from '../errors/app-error.ts';
 import type { FilesRepository } from '../files/files.repository.ts';
@@ -13,6 +15,8 @@ import type { JobListQuery, JobsRepository } from './jobs.repository.ts';
 /** A create request, whichever dialect it came through: what its pure request mapper made of it. */
 export interface CreateJobCommand {
   orgId: string;
+  /** The project the job counts against (its quota of unfinished jobs). */
+  projectId: string;
   /** Which API asked: stored as provenance, never read by the domain (every difference is in `options`). */
   createdVia: 'openai' | 'mistral';
   createdBy: string | null;
@@ -50,6 +54,9 @@ export class JobsService {
     private readonly repositories: Pick<RepositoryImporter, 'resolve'>,
   ) {}
 
+  /** Runs a new job's insert; limits/ replaces it with one that checks the project's quota in the same transaction. */
+  admitJob: (projectId: string, insert: (db?: Kysely<Database>) => Promise<void>) => Promise<void> = (_projectId, insert) => insert();
+
   async create(cmd: CreateJobCommand): Promise<Job> {
     if (cmd.methodType !== 'supervised') {
       throw invalidRequest(
@@ -64,11 +71,11 @@ export class JobsService {
     await this.checkFiles(cmd.orgId, cmd.trainingFiles.map((f) => f.file_id), 'training_file');
     await this.checkFiles(cmd.orgId, cmd.validationFiles, 'validation_file');
     // The commit each ref names now, as the real API reports at create; validation clones it.
-    const repositories = [];
+    const repositories: JobOptions['repositories'] = [];
     for (const [i, repo] of cmd.options.repositories.entries()) repositories.push(await this.repositories.resolve(repo, `repositories[${i}]`));
     const now = this.clock.nowMs();
     const id = newUuid();
-    await this.jobs.insert({
+    await this.admitJob(cmd.projectId, (db) => this.jobs.insert({
       id,
       orgId: cmd.orgId,
       createdBy: cmd.createdBy,
@@ -101,7 +108,7 @@ export class JobsService {
       queuedAt: null,
       startedAt: null,
       finishedAt: null,
-    }, cmd.createdVia);
+    }, cmd.createdVia, db));
     const openAiId = toOpenAiId('job', id);
     await this.event({ jobId: id, message: `Created fine-tuning job: ${openAiId}`, status: 'validating', data: {} });
     const training = cmd.trainingFiles.map((f) => toOpenAiId('file', f.file_id)).join(', ');

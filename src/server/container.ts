@@ -27,6 +27,7 @@ import { SignedUrls } from '../files/signed-urls.ts';
 import { RepositoryImporter } from '../repositories/git-import.ts';
 import { JobsRepository } from '../jobs/jobs.repository.ts';
 import { JobsService } from '../jobs/jobs.service.ts';
+import { buildLimits } from '../limits/limits.ts';
 import { BaseModels } from '../models/base-models.ts';
 import { ModelCatalog } from '../models/model-catalog.ts';
 import { ModelCopies } from '../models/model-copies.ts';
@@ -108,7 +109,10 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const exporter = new ModelExporter(catalog, resolver, jobs, { python: config.python, trainerDir, tmpDir: paths.uploads });
   const tenancy = new TenancyRepository(store.db);
   const auth = new Authenticator(tenancy, { adminKey: config.adminKey, apiKeys: config.apiKeys }, clock);
-  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null, tenancy, auth,
+  const limits = buildLimits(store.db, config, clock);
+  jobs.admitJob = (projectId, insert) => limits.quotas.admitJob(projectId, insert);
+  files.admitFile = (row, insert) => limits.quotas.admitFile(row.project_id, row.bytes, insert);
+  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null, tenancy, auth, limits,
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(store.db, config.dataDir),
     stagingPath: (name) => blobs.stagingPath(name) };

@@ -10,6 +10,7 @@ import type { JobSearch } from '../jobs/job-search.ts';
 import type { InferenceService } from '../inference/inference-service.ts';
 import type { Clock } from '../ids/clock.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
+import type { Limits } from '../limits/limits.ts';
 import type { ModelCatalog } from '../models/model-catalog.ts';
 import type { ModelExporter } from '../models/model-export.ts';
 import type { ModelPulls } from '../models/model-pulls.ts';
@@ -44,6 +45,8 @@ export interface AppContext {
   /** Organizations, projects, service accounts and keys; and who a request's key is. */
   tenancy: TenancyRepository;
   auth: Authenticator;
+  /** Rate limits per API key and quotas per project. */
+  limits: Limits;
   /** Staging path for an upload in flight. */
   stagingPath(name: string): string;
 }

@@ -6,6 +6,7 @@ import { mistralErrorBody } from './errors.ts';
 import { type FinishReason, usageOf } from '../../inference/generation.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import { randomBase62 } from '../../ids/ids.ts';
+import { limitTokens } from '../../limits/limits.http.ts';
 import type { AppContext } from '../../server/context.ts';
 import { mistralChatRequestSchema } from './chat.schemas.ts';
 
@@ -17,7 +18,7 @@ export function mistralChatRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/chat/completions', async (request, reply) => {
     const body = parseOrThrow(mistralChatRequestSchema, request.body);
     const n = body.n ?? 1;
-    const generation = await ctx.inference.generate(request.caller.orgId, body.model, {
+    const generation = await limitTokens(ctx.limits, request, reply, () => ctx.inference.generate(request.caller.orgId, body.model, {
       messages: toChatMessages(body.messages),
       maxTokens: body.max_tokens ?? null,
       temperature: body.temperature ?? DEFAULT_TEMPERATURE,
@@ -25,7 +26,7 @@ export function mistralChatRoutes(app: FastifyInstance, ctx: AppContext) {
       seed: body.random_seed ?? null,
       stop: toStopList(body.stop),
       n,
-    });
+    }));
     const head = { id: randomBase62(32).toLowerCase(), created: unixSeconds(ctx.clock.nowMs()), model: body.model };
     if (body.stream) return streamGeneration(request, reply, generation, chunkFormat(head, n));
     const result = await collect(generation, reply.raw);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
+import type { ClassifyInput } from '../../inference/generation.ts';
+import { limitClassifyTokens } from '../../limits/limits.http.ts';
 import type { AppContext } from '../../server/context.ts';
 
 // POST /classifications ({model, input: string | string[]}) and
@@ -22,8 +24,8 @@ const chatRequest = z.object({
 });
 
 export function mistralClassifyRoutes(app: FastifyInstance, ctx: AppContext) {
-  const answer = async (orgId: string, model: string, inputs: Array<{ text: string } | { messages: Array<{ role: string; content: string }> }>) => {
-    const results = await ctx.inference.classify(orgId, model, inputs);
+  const answer = async (request: FastifyRequest, reply: FastifyReply, model: string, inputs: ClassifyInput[]) => {
+    const results = await limitClassifyTokens(ctx.limits, request, reply, inputs, () => ctx.inference.classify(request.caller.orgId, model, inputs));
     return {
       id: randomUUID().replace(/-/g, ''),
       model,
@@ -31,13 +33,13 @@ export function mistralClassifyRoutes(app: FastifyInstance, ctx: AppContext) {
     };
   };
 
-  app.post('/classifications', async (request) => {
+  app.post('/classifications', async (request, reply) => {
     const body = parseOrThrow(textRequest, request.body ?? {});
-    return answer(request.caller.orgId, body.model, [body.input].flat().map((text) => ({ text })));
+    return answer(request, reply, body.model, [body.input].flat().map((text) => ({ text })));
   });
 
-  app.post('/chat/classifications', async (request) => {
+  app.post('/chat/classifications', async (request, reply) => {
     const body = parseOrThrow(chatRequest, request.body ?? {});
-    return answer(request.caller.orgId, body.model, [body.input].flat());
+    return answer(request, reply, body.model, [body.input].flat());
   });
 }

@@ -7,6 +7,7 @@ import { sendFileContent } from '../../server/http/file-download.ts';
 import { storeUpload } from '../../server/http/multipart-upload.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import { parseRecordId } from '../../ids/ids.ts';
+import { checkUploadQuota } from '../../limits/limits.http.ts';
 import type { AppContext } from '../../server/context.ts';
 import { toFileOut } from './file.mappers.ts';
 
@@ -39,7 +40,8 @@ export const isSignedDownload = (request: FastifyRequest) =>
 export function mistralFilesRoutes(app: FastifyInstance, ctx: AppContext) {
   const load = (request: FileRequest) => ctx.files.get(request.caller.orgId, parseRecordId('file', request.params.id), request.params.id);
 
-  app.post('/files', async (request) => {
+  app.post('/files', async (request, reply) => {
+    await checkUploadQuota(ctx.limits, request, reply);
     const file = await storeUpload(request, ctx.files, ctx.stagingPath, ctx.config.maxUploadBytes, (fields) => {
       const parsed = parseOrThrow(uploadFields, fields);
       return { purpose: parsed.purpose, visibility: parsed.visibility, expiresAfterSeconds: parsed.expiry ? parsed.expiry * 3600 : undefined, reuseIdentical: true };

@@ -61,6 +61,7 @@ export function toCreateCommand(body: JobIn, caller: Caller): CreateJobCommand {
   }
   return {
     orgId: caller.orgId,
+    projectId: caller.projectId,
     createdVia: 'mistral',
     createdBy: caller.keyFingerprint,
     jobType,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { appError } from '../../errors/app-error.ts';
 import type { AppContext } from '../../server/context.ts';
 import { renderErrorsWith } from '../../server/dialect-errors.ts';
+import { limitRequest } from '../../limits/limits.http.ts';
 import { mistralChatRoutes } from './chat.routes.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import { mistralClassifyRoutes } from './classify.routes.ts';
@@ -14,7 +15,7 @@ import { mistralModelsRoutes } from './models.routes.ts';
 export function mistralPlugin(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     renderErrorsWith(app, renderMistralError);
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', async (request, reply) => {
       if (isSignedDownload(request)) {
         // A signed link stands in for the API key, for this one file until it expires.
         const fileId = parseRecordId('file', (request.params as { id: string }).id) ?? '';
@@ -25,6 +26,7 @@ export function mistralPlugin(ctx: AppContext) {
         return;
       }
       request.caller = await ctx.auth.authenticate(request);
+      await limitRequest(ctx.limits, request, reply);
     });
     // Route groups register here, one line each.
     mistralFilesRoutes(app, ctx);

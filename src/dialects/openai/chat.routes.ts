@@ -6,6 +6,7 @@ import { openAiErrorBody } from './errors.ts';
 import { usageOf } from '../../inference/generation.ts';
 import { randomBase62 } from '../../ids/ids.ts';
 import { unixSeconds } from '../../ids/clock.ts';
+import { limitTokens } from '../../limits/limits.http.ts';
 import type { AppContext } from '../../server/context.ts';
 import { type ChatCompletionRequest, chatCompletionRequestSchema } from './chat.schemas.ts';
 
@@ -13,7 +14,7 @@ import { type ChatCompletionRequest, chatCompletionRequestSchema } from './chat.
 export function openAiChatRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/chat/completions', async (request, reply) => {
     const body = parseOrThrow(chatCompletionRequestSchema, request.body);
-    const generation = await ctx.inference.generate(request.caller.orgId, body.model, {
+    const generation = await limitTokens(ctx.limits, request, reply, () => ctx.inference.generate(request.caller.orgId, body.model, {
       messages: toChatMessages(body.messages),
       maxTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
       temperature: body.temperature ?? 1,
@@ -21,7 +22,7 @@ export function openAiChatRoutes(app: FastifyInstance, ctx: AppContext) {
       seed: body.seed ?? null,
       stop: toStopList(body.stop),
       n: body.n ?? 1,
-    });
+    }));
     const head = { id: `chatcmpl-${randomBase62(24)}`, created: unixSeconds(ctx.clock.nowMs()), model: body.model, system_fingerprint: null };
     if (body.stream) return streamGeneration(request, reply, generation, chunkFormat(head, body));
     const result = await collect(generation, reply.raw);

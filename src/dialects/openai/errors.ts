@@ -6,8 +6,8 @@ import { toAppError } from '../../server/framework-errors.ts';
 
 export const openAiErrorBody = (e: AppError) => ({ error: { message: e.message, type: e.type, param: e.param, code: e.code } });
 
-/** Errors a retry cannot fix soon: a state conflict is final, and a full disk stays full. */
-export const retryIsFutile = (e: AppError) => e.status === 409 || e.code === 'disk_full';
+/** Errors a retry cannot fix soon: a state conflict is final, a full disk stays full, and a quota frees only when jobs finish or files go. */
+export const retryIsFutile = (e: AppError) => e.status === 409 || e.code === 'disk_full' || e.type === 'insufficient_quota';
 
 export function renderOpenAiError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const e = toAppError(err);

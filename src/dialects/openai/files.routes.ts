@@ -5,6 +5,7 @@ import { UPLOAD_PURPOSES } from '../../files/file-record.ts';
 import { sendFileContent } from '../../server/http/file-download.ts';
 import { storeUpload } from '../../server/http/multipart-upload.ts';
 import { parseRecordId } from '../../ids/ids.ts';
+import { checkUploadQuota } from '../../limits/limits.http.ts';
 import type { AppContext } from '../../server/context.ts';
 import { toWireFile } from './mappers.ts';
 import { cursorPage } from './pagination.ts';
@@ -23,7 +24,8 @@ const listQuery = z.object({
 });
 
 export function openAiFilesRoutes(app: FastifyInstance, ctx: AppContext) {
-  app.post('/files', async (request) => {
+  app.post('/files', async (request, reply) => {
+    await checkUploadQuota(ctx.limits, request, reply);
     const file = await storeUpload(request, ctx.files, ctx.stagingPath, ctx.config.maxUploadBytes, (fields) => {
       const parsed = parseOrThrow(uploadFields, fields);
       return { purpose: parsed.purpose, expiresAfterSeconds: parsed['expires_after[seconds]'] };

@@ -29,7 +29,7 @@ const toIntegration = ({ wandb: w }: NonNullable<CreateJobRequest['integrations'
 });
 
 /** CreateJobRequest → CreateJobCommand, a pure function. */
-export function toCreateCommand(body: CreateJobRequest, orgId: string, createdBy: string | null): CreateJobCommand {
+export function toCreateCommand(body: CreateJobRequest, orgId: string, createdBy: string | null): Omit<CreateJobCommand, 'projectId'> {
   const hp = pickHyperparameters(body);
   const hyperparameters: RequestedHyperparameters = {
     n_epochs: hp.n_epochs ?? 'auto',

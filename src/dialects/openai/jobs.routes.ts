@@ -45,7 +45,7 @@ export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/fine_tuning/jobs', async (request) => {
     const body = parseOrThrow(createJobSchema, request.body ?? {});
-    return toWireJob(await ctx.jobs.create(toCreateCommand(body, request.caller.orgId, request.caller.keyFingerprint)));
+    return toWireJob(await ctx.jobs.create({ ...toCreateCommand(body, request.caller.orgId, request.caller.keyFingerprint), projectId: request.caller.projectId }));
   });
 
   app.get('/fine_tuning/jobs', async (request) => {
