@@ -24,6 +24,7 @@ const missing = (message: string) => ({ status: 404, type: 'invalid_request_erro
 const server = (message: string) => ({ status: 500, type: 'server_error', mistral: 'error', message }) as const;
 
 export const ERROR_CATALOGUE = {
+  api_key_not_found: missing('No such API key.'),
   classifier_unavailable: server('The model has no classification head to answer with.'),
   conflicting_hyperparameters: request('Hyperparameters were given in two places that disagree.'),
   context_length_exceeded: request('The messages are longer than the model\'s context.'),
@@ -87,6 +88,8 @@ export const ERROR_CATALOGUE = {
   nested_too_deep: request('The line nests objects and arrays deeper than the limit.'),
   no_trainable_messages: request('The example has no message with weight 1.'),
   object_above_max_properties: field('The object has too many properties.'),
+  project_archived: request('The project is archived: it cannot be changed or given keys.'),
+  project_is_default: request('The organization\'s default project cannot be archived.'),
   project_mismatch: { status: 401, type: 'invalid_request_error', mistral: 'error', message: 'The OpenAI-Project header does not match the project of the API key.' } as const,
   project_not_found: missing('No such project.'),
   pull_not_found: missing('No such model pull.'),
@@ -94,6 +97,7 @@ export const ERROR_CATALOGUE = {
   request_too_large: { status: 413, type: 'payload_too_large_error', mistral: 'error', message: 'The request body is larger than the server accepts.' } as const,
   run_not_here: { status: 409, type: 'invalid_request_error', mistral: 'error', message: 'This server holds no run of the job for this runner any more.' } as const,
   server_error: server('The server had an error while processing your request.'),
+  service_account_not_found: missing('No such service account.'),
   string_above_max_length: field('The string is too long.'),
   string_below_min_length: field('The string is too short.'),
   trainer_tool_failed: server('The trainer tool failed.'),

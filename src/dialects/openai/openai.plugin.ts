@@ -7,6 +7,7 @@ import { openAiFilesRoutes } from './files.routes.ts';
 import { openAiJobsRoutes } from './jobs.routes.ts';
 import { openAiModelTransferRoutes } from './model-transfer.routes.ts';
 import { openAiModelsRoutes } from './models.routes.ts';
+import { openAiOrganizationRoutes } from './organization.routes.ts';
 
 /** The OpenAI dialect, mounted at /v1. */
 export function openAiPlugin(ctx: AppContext) {
@@ -20,5 +21,6 @@ export function openAiPlugin(ctx: AppContext) {
     openAiModelsRoutes(app, ctx);
     openAiModelTransferRoutes(app, ctx);
     openAiChatRoutes(app, ctx);
+    openAiOrganizationRoutes(app, ctx);
   };
 }
