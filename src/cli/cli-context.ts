@@ -23,6 +23,16 @@ export function cliContext(opts: { baseUrl?: string | undefined; json?: boolean 
   };
 }
 
+/**
+ * The SDK with an admin key for the Admin API commands (projects, keys, orgs):
+ * SELFTUNE_ADMIN_KEY, else SELFTUNE_API_KEY. It is also the plain API key, for
+ * selftune's own routes the SDK has no method for (/v1/organizations).
+ */
+export function adminClient(ctx: CliContext): OpenAI {
+  const key = process.env.SELFTUNE_ADMIN_KEY ?? ctx.apiKey;
+  return new OpenAI({ apiKey: key, adminAPIKey: key, baseURL: `${ctx.baseUrl}/v1`, maxRetries: 1 });
+}
+
 /** An error the user caused or should see as is (exit code 1, message only, no stack). */
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {

@@ -3,7 +3,9 @@ import { APIConnectionError, APIError } from 'openai';
 import { CliError, cliContext } from './cli-context.ts';
 import { filesCommand, UsageError } from './files.command.ts';
 import { jobsCommand } from './jobs.command.ts';
+import { keysCommand } from './keys.command.ts';
 import { modelsCommand } from './models.command.ts';
+import { orgsCommand, projectsCommand } from './projects.command.ts';
 import { serve } from './serve.command.ts';
 import { chatCommand, classifyCommand } from './use.command.ts';
 
@@ -25,6 +27,12 @@ with SELFTUNE_API_KEY when the server has keys; --json on any read command):
   selftune models export MODEL --out DIR [--merged]
   selftune chat MODEL PROMPT [--system TEXT] [--max-tokens N]
   selftune classify MODEL TEXT
+
+Admin (an admin key: SELFTUNE_ADMIN_KEY, else SELFTUNE_API_KEY):
+  selftune projects create NAME | list [--all] | get ID | archive ID
+  selftune keys create --project ID [--name N] [--role member|owner|reader]   (prints the key once)
+  selftune keys list --project ID | revoke KEY_ID --project ID
+  selftune orgs create NAME | list          (the deployment admin only)
 `;
 
 const OPTIONS = {
@@ -52,6 +60,9 @@ const OPTIONS = {
   merged: { type: 'boolean' },
   system: { type: 'string' },
   'max-tokens': { type: 'string' },
+  project: { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -78,6 +89,15 @@ async function dispatch(argv: string[]): Promise<number> {
       return 0;
     case 'classify':
       await classifyCommand(ctx, [action, ...rest].filter((x): x is string => x !== undefined));
+      return 0;
+    case 'projects':
+      await projectsCommand(ctx, action, rest, flags);
+      return 0;
+    case 'keys':
+      await keysCommand(ctx, action, rest, flags);
+      return 0;
+    case 'orgs':
+      await orgsCommand(ctx, action, rest);
       return 0;
     default:
       throw new UsageError(`unknown command '${command}'`);

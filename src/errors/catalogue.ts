@@ -25,6 +25,7 @@ const server = (message: string) => ({ status: 500, type: 'server_error', mistra
 
 export const ERROR_CATALOGUE = {
   active_jobs_quota_exceeded: { status: 429, type: 'insufficient_quota', mistral: 'error', message: 'The project has as many unfinished fine-tuning jobs as its quota allows.' } as const,
+  api_key_not_found: missing('No such API key.'),
   classifier_unavailable: server('The model has no classification head to answer with.'),
   conflicting_hyperparameters: request('Hyperparameters were given in two places that disagree.'),
   context_length_exceeded: request('The messages are longer than the model\'s context.'),
@@ -88,6 +89,8 @@ export const ERROR_CATALOGUE = {
   nested_too_deep: request('The line nests objects and arrays deeper than the limit.'),
   no_trainable_messages: request('The example has no message with weight 1.'),
   object_above_max_properties: field('The object has too many properties.'),
+  project_archived: request('The project is archived: it cannot be changed or given keys.'),
+  project_is_default: request('The organization\'s default project cannot be archived.'),
   project_mismatch: { status: 401, type: 'invalid_request_error', mistral: 'error', message: 'The OpenAI-Project header does not match the project of the API key.' } as const,
   project_not_found: missing('No such project.'),
   pull_not_found: missing('No such model pull.'),
@@ -97,6 +100,7 @@ export const ERROR_CATALOGUE = {
   request_too_large: { status: 413, type: 'payload_too_large_error', mistral: 'error', message: 'The request body is larger than the server accepts.' } as const,
   run_not_here: { status: 409, type: 'invalid_request_error', mistral: 'error', message: 'This server holds no run of the job for this runner any more.' } as const,
   server_error: server('The server had an error while processing your request.'),
+  service_account_not_found: missing('No such service account.'),
   storage_quota_exceeded: { status: 429, type: 'insufficient_quota', mistral: 'error', message: 'The upload would take the project past its storage quota.' } as const,
   string_above_max_length: field('The string is too long.'),
   string_below_min_length: field('The string is too short.'),

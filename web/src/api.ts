@@ -10,6 +10,9 @@ export const apiKey = {
   },
 };
 
+/** Told of every 401: the server wants a key (none, unknown or revoked); auth.ts asks for one. */
+export const unauthorized = new Set<(message: string) => void>();
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -59,6 +62,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   }
   if (!response.ok) {
     const { message, code } = errorMessage(parsed, `${response.status} ${response.statusText}`);
+    if (response.status === 401) for (const listener of unauthorized) listener(message);
     throw new ApiError(response.status, message, code);
   }
   return parsed as T;

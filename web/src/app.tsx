@@ -1,10 +1,12 @@
-import { KeyField } from './components/key-field.tsx';
+import { useAuth } from './auth.ts';
+import { KeyPrompt, KeyStatus } from './components/key-prompt.tsx';
 import { CreateJobPage } from './pages/create-job-page.tsx';
 import { FilesPage } from './pages/files-page.tsx';
 import { JobPage } from './pages/job-page.tsx';
 import { JobsPage } from './pages/jobs-page.tsx';
 import { ModelsPage } from './pages/models-page.tsx';
 import { PlaygroundPage } from './pages/playground-page.tsx';
+import { ProjectPage, ProjectsPage } from './pages/projects-page.tsx';
 import { onLinkClick, useLocation } from './router.ts';
 
 const NAV = [
@@ -13,11 +15,14 @@ const NAV = [
   ['/files', 'Files'],
   ['/models', 'Models'],
   ['/playground', 'Playground'],
+  ['/projects', 'Projects'],
 ] as const;
 
 function route(path: string) {
   const job = /^\/jobs\/([^/]+)$/.exec(path);
   if (job) return <JobPage key={job[1]} id={decodeURIComponent(job[1]!)} />;
+  const project = /^\/projects\/([^/]+)$/.exec(path);
+  if (project) return <ProjectPage key={project[1]} id={decodeURIComponent(project[1]!)} />;
   switch (path) {
     case '/':
       return <JobsPage />;
@@ -29,6 +34,8 @@ function route(path: string) {
       return <ModelsPage />;
     case '/playground':
       return <PlaygroundPage />;
+    case '/projects':
+      return <ProjectsPage />;
     default:
       return <p class="error">No page at {path}.</p>;
   }
@@ -36,7 +43,8 @@ function route(path: string) {
 
 export function App() {
   const { path } = useLocation();
-  const current = path.startsWith('/jobs/') ? '/' : path;
+  const { session } = useAuth();
+  const current = path.startsWith('/jobs/') ? '/' : path.startsWith('/projects/') ? '/projects' : path;
   return (
     <div class="app" onClick={onLinkClick}>
       <nav class="topbar">
@@ -48,9 +56,10 @@ export function App() {
             {label}
           </a>
         ))}
-        <KeyField />
+        <KeyStatus />
       </nav>
-      <main>{route(path)}</main>
+      <main key={session}>{route(path)}</main>
+      <KeyPrompt />
     </div>
   );
 }

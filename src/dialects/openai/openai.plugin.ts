@@ -9,6 +9,7 @@ import { openAiJobsRoutes } from './jobs.routes.ts';
 import { openAiLimitsRoutes } from './limits.routes.ts';
 import { openAiModelTransferRoutes } from './model-transfer.routes.ts';
 import { openAiModelsRoutes } from './models.routes.ts';
+import { openAiOrganizationRoutes } from './organization.routes.ts';
 
 /** The OpenAI dialect, mounted at /v1. */
 export function openAiPlugin(ctx: AppContext) {
@@ -24,5 +25,6 @@ export function openAiPlugin(ctx: AppContext) {
     openAiModelTransferRoutes(app, ctx);
     openAiChatRoutes(app, ctx);
     openAiLimitsRoutes(app, ctx);
+    openAiOrganizationRoutes(app, ctx);
   };
 }
