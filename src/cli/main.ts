@@ -4,6 +4,7 @@ import { CliError, cliContext } from './cli-context.ts';
 import { filesCommand, UsageError } from './files.command.ts';
 import { jobsCommand } from './jobs.command.ts';
 import { keysCommand } from './keys.command.ts';
+import { limitsCommand } from './limits.command.ts';
 import { modelsCommand } from './models.command.ts';
 import { orgsCommand, projectsCommand } from './projects.command.ts';
 import { serve } from './serve.command.ts';
@@ -33,6 +34,8 @@ Admin (an admin key: SELFTUNE_ADMIN_KEY, else SELFTUNE_API_KEY):
   selftune keys create --project ID [--name N] [--role member|owner|reader]   (prints the key once)
   selftune keys list --project ID | revoke KEY_ID --project ID
   selftune orgs create NAME | list          (the deployment admin only)
+  selftune limits get --project ID | set --project ID [--requests-per-minute N] [--tokens-per-minute N]
+                       [--max-jobs N] [--max-storage-bytes N]   (per key / per project; 0 = unlimited, default = the server's setting)
 `;
 
 const OPTIONS = {
@@ -63,6 +66,10 @@ const OPTIONS = {
   project: { type: 'string' },
   name: { type: 'string' },
   role: { type: 'string' },
+  'requests-per-minute': { type: 'string' },
+  'tokens-per-minute': { type: 'string' },
+  'max-jobs': { type: 'string' },
+  'max-storage-bytes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -98,6 +105,9 @@ async function dispatch(argv: string[]): Promise<number> {
       return 0;
     case 'orgs':
       await orgsCommand(ctx, action, rest);
+      return 0;
+    case 'limits':
+      await limitsCommand(ctx, action, flags);
       return 0;
     default:
       throw new UsageError(`unknown command '${command}'`);

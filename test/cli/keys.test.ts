@@ -83,3 +83,20 @@ test('usage errors exit 2', async () => {
   assert.equal(role.code, 2);
   assert.match(role.stderr, /--role must be one of member, owner, reader/);
 });
+
+test('limits set changes a project\'s per-key rates and quotas, limits get shows them with usage; default goes back to the server\'s setting', async () => {
+  const project = await json<{ id: string }>('projects', 'create', 'Team L');
+  const set = await json<Record<string, number | null>>('limits', 'set', '--project', project.id, '--requests-per-minute', '120', '--max-jobs', '2', '--max-storage-bytes', '1000000');
+  assert.equal(set.requests_per_minute_per_key, 120);
+  assert.equal(set.max_concurrent_fine_tuning_jobs, 2);
+  assert.equal(set.max_storage_bytes, 1000000);
+  assert.equal(set.storage_bytes, 0);
+  const back = await json<Record<string, number | null>>('limits', 'set', '--project', project.id, '--requests-per-minute', 'default');
+  assert.equal(back.requests_per_minute_per_key, 0, 'the test server sets no request limit');
+  assert.equal(back.max_concurrent_fine_tuning_jobs, 2, 'quotas not named are unchanged');
+  const table = await selftune('limits', 'get', '--project', project.id);
+  assert.match(table.stdout, /^max_storage_bytes\s+1000000$/m);
+  const bad = await selftune('limits', 'set', '--project', project.id, '--max-jobs', 'many');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--max-jobs takes a whole number/);
+});
