@@ -4,6 +4,7 @@ import * as initial from './migrations/001-initial.ts';
 import * as serverSecrets from './migrations/002-server-secrets.ts';
 import * as runnerTokens from './migrations/003-runner-tokens.ts';
 import * as tenancy from './migrations/004-tenancy.ts';
+import * as modelSharing from './migrations/005-model-sharing.ts';
 
 // Migrations are code, listed in order here, and run at every start. Each gets
 // the backend profile for the few column types that differ between engines.
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, ProfiledMigration> = {
   '002-server-secrets': serverSecrets,
   '003-runner-tokens': runnerTokens,
   '004-tenancy': tenancy,
+  '005-model-sharing': modelSharing,
 };
 
 export async function migrate(store: Store): Promise<void> {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import type { AppContext } from '../../server/context.ts';
+import type { Tenant } from '../../tenancy/principal.ts';
 
 // POST /classifications ({model, input: string | string[]}) and
 // /chat/classifications ({model, input: {messages} | [{messages}]}): one result
@@ -22,8 +23,8 @@ const chatRequest = z.object({
 });
 
 export function mistralClassifyRoutes(app: FastifyInstance, ctx: AppContext) {
-  const answer = async (orgId: string, model: string, inputs: Array<{ text: string } | { messages: Array<{ role: string; content: string }> }>) => {
-    const results = await ctx.inference.classify(orgId, model, inputs);
+  const answer = async (tenant: Tenant, model: string, inputs: Array<{ text: string } | { messages: Array<{ role: string; content: string }> }>) => {
+    const results = await ctx.inference.classify(tenant, model, inputs);
     return {
       id: randomUUID().replace(/-/g, ''),
       model,
@@ -33,11 +34,11 @@ export function mistralClassifyRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/classifications', async (request) => {
     const body = parseOrThrow(textRequest, request.body ?? {});
-    return answer(request.caller.orgId, body.model, [body.input].flat().map((text) => ({ text })));
+    return answer(request.caller, body.model, [body.input].flat().map((text) => ({ text })));
   });
 
   app.post('/chat/classifications', async (request) => {
     const body = parseOrThrow(chatRequest, request.body ?? {});
-    return answer(request.caller.orgId, body.model, [body.input].flat());
+    return answer(request.caller, body.model, [body.input].flat());
   });
 }

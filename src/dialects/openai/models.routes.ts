@@ -8,18 +8,18 @@ import { toWireModel, toWireUnusableModel } from './mappers.ts';
 export function openAiModelsRoutes(app: FastifyInstance, ctx: AppContext) {
   // Extension: `?include_unusable=true` adds the models folder's unusable folders with their reason.
   app.get<{ Querystring: { include_unusable?: string } }>('/models', async (request) => {
-    const models = (await ctx.catalog.list(request.caller.orgId)).map(toWireModel);
+    const models = (await ctx.catalog.list(request.caller)).map(toWireModel);
     const unusable = request.query.include_unusable === 'true' ? (await ctx.catalog.unusable()).map(toWireUnusableModel) : [];
     return { object: 'list', data: [...models, ...unusable] };
   });
 
   app.get<{ Params: { '*': string } }>('/models/*', async (request) => {
-    return toWireModel(await ctx.catalog.require(request.caller.orgId, request.params['*']));
+    return toWireModel(await ctx.catalog.require(request.caller, request.params['*']));
   });
 
   app.delete<{ Params: { '*': string } }>('/models/*', async (request) => {
     const id = request.params['*'];
-    await ctx.catalog.delete(request.caller.orgId, id);
+    await ctx.catalog.delete(request.caller, id);
     return { id, object: 'model', deleted: true };
   });
 }
