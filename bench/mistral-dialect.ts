@@ -14,12 +14,13 @@ import type { DeviceProfile } from '../src/planning/device-profile.ts';
 import { startServer } from '../test/helpers/server.ts';
 import { sentimentJsonl, sentimentRows } from '../test/mistral/classifier-data.ts';
 import { createdJob, isOver, mistralClient, uploadMistral, waitMistral } from '../test/mistral/mistral-helpers.ts';
+import { DEFAULT_TENANT } from '../test/helpers/tenants.ts';
 
 const calls = Number(process.argv[2] ?? 100);
 const section = process.argv[3] ?? 'all';
 const t = await startServer();
 const client = mistralClient(t);
-const jobStats = async (id: string) => (await t.server.ctx.jobs.get('org-default', id)).stats;
+const jobStats = async (id: string) => (await t.server.ctx.jobs.get(DEFAULT_TENANT, id)).stats;
 
 async function classifierFigures() {
   // Classifier: throughput and accuracy.

@@ -26,6 +26,7 @@ with SELFTUNE_API_KEY when the server has keys; --json on any read command):
   selftune models pull ORG/NAME [--revision R] [--include-pattern GLOB]...
                        (Hugging Face download by the server; HF_TOKEN/HF_ENDPOINT in its environment)
   selftune models export MODEL --out DIR [--merged]
+  selftune models share MODEL [--off]
   selftune chat MODEL PROMPT [--system TEXT] [--max-tokens N]
   selftune classify MODEL TEXT
 
@@ -61,6 +62,7 @@ const OPTIONS = {
   'include-pattern': { type: 'string', multiple: true },
   out: { type: 'string' },
   merged: { type: 'boolean' },
+  off: { type: 'boolean' },
   system: { type: 'string' },
   'max-tokens': { type: 'string' },
   project: { type: 'string' },

@@ -10,6 +10,7 @@ export interface ModelsFlags {
   'include-pattern'?: string[] | undefined;
   out?: string | undefined;
   merged?: boolean | undefined;
+  off?: boolean | undefined;
 }
 
 type ListedModel = { id: string; owned_by: string; created: number; selftune_unusable_reason?: string };
@@ -33,9 +34,14 @@ export async function modelsCommand(ctx: CliContext, action: string | undefined,
       return printObject(ctx, { ...(await ctx.client.models.delete(required(args[0], 'MODEL'))) });
     case 'pull':
       return pullModel(ctx, required(args[0], 'ORG/NAME'), { revision: flags.revision, includePatterns: flags['include-pattern'] ?? [] });
+    case 'share': {
+      // --off takes the model back: the organization's other projects no longer see it.
+      const model = required(args[0], 'MODEL');
+      return printObject(ctx, await ctx.client.post<Record<string, unknown>>(`/models/${encodeURIComponent(model)}/sharing`, { body: { organization: !flags.off } }));
+    }
     case 'export':
       return exportModel(ctx, required(args[0], 'MODEL'), required(flags.out, '--out DIR'), flags.merged ?? false);
     default:
-      throw new UsageError('selftune models list [--all] | get MODEL | delete MODEL | pull ORG/NAME [--revision R] [--include-pattern GLOB…] | export MODEL --out DIR [--merged]');
+      throw new UsageError('selftune models list [--all] | get MODEL | delete MODEL | pull ORG/NAME [--revision R] [--include-pattern GLOB…] | export MODEL --out DIR [--merged] | share MODEL [--off]');
   }
 }

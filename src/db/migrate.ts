@@ -4,6 +4,7 @@ import * as initial from './migrations/001-initial.ts';
 import * as serverSecrets from './migrations/002-server-secrets.ts';
 import * as runnerTokens from './migrations/003-runner-tokens.ts';
 import * as tenancy from './migrations/004-tenancy.ts';
+import * as modelSharing from './migrations/005-model-sharing.ts';
 import * as rateLimits from './migrations/006-rate-limits.ts';
 
 // Migrations are code, listed in order here, and run at every start. Each gets
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, ProfiledMigration> = {
   '002-server-secrets': serverSecrets,
   '003-runner-tokens': runnerTokens,
   '004-tenancy': tenancy,
+  '005-model-sharing': modelSharing,
   '006-rate-limits': rateLimits,
 };
 

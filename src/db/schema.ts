@@ -102,6 +102,7 @@ export interface ModelsTable {
   name: string | null;
   description: string | null;
   archived: ColumnType<number, number | undefined, number>;
+  shared_with_org: ColumnType<number, number | undefined, number>; // 0/1: the other projects of the organization may read and use it
 }
 
 /** Secrets shared by every server on one database (`url-signing`: the HMAC key of signed file URLs, hex). */

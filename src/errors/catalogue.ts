@@ -86,6 +86,7 @@ export const ERROR_CATALOGUE = {
   model_not_found: missing('The model does not exist or you do not have access to it.'),
   model_not_ready: missing('The model is not ready yet: its job has not succeeded.'),
   model_not_supported: request('The model does not support this endpoint.'),
+  model_shared_read_only: { status: 403, type: 'permission_error', mistral: 'error', message: 'The model is shared with this project by another project of the organization: it may be used, not changed or deleted.' } as const,
   nested_too_deep: request('The line nests objects and arrays deeper than the limit.'),
   no_trainable_messages: request('The example has no message with weight 1.'),
   object_above_max_properties: field('The object has too many properties.'),

@@ -1,9 +1,10 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, FileRow } from '../db/schema.ts';
+import type { Tenant } from '../tenancy/principal.ts';
 
 /** Mistral's file list filters; every list is an OR of its values, lists combine with AND. */
 export interface FileFilter {
-  orgId: string;
+  tenant: Tenant;
   page: number;
   pageSize: number;
   sampleTypes?: string[] | undefined;
@@ -19,7 +20,7 @@ export class FileSearch {
 
   /** One page, newest first, and how many files match in all. */
   async search(f: FileFilter): Promise<{ files: FileRow[]; total: number }> {
-    let query = this.db.selectFrom('files').where('org_id', '=', f.orgId);
+    let query = this.db.selectFrom('files').where('project_id', '=', f.tenant.projectId);
     if (f.sampleTypes?.length) query = query.where('sample_type', 'in', f.sampleTypes);
     if (f.sources?.length) query = query.where('source', 'in', f.sources);
     if (f.mimetypes?.length) query = query.where('mimetype', 'in', f.mimetypes);

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database, FileRow } from '../db/schema.ts';
+import type { Tenant } from '../tenancy/principal.ts';
 
 export interface FileListQuery {
-  orgId: string;
+  tenant: Tenant;
   purpose?: string | undefined;
   limit: number;
   order: 'asc' | 'desc';
@@ -19,11 +20,11 @@ export class FilesRepository {
   }
 
   /** A stored upload with this name, content hash and purpose, if any. */
-  findIdentical(orgId: string, filename: string, sha256: string, purpose: string): Promise<FileRow | undefined> {
+  findIdentical(tenant: Tenant, filename: string, sha256: string, purpose: string): Promise<FileRow | undefined> {
     return this.db
       .selectFrom('files')
       .selectAll()
-      .where('org_id', '=', orgId)
+      .where('project_id', '=', tenant.projectId)
       .where('filename', '=', filename)
       .where('sha256', '=', sha256)
       .where('purpose', '=', purpose)
@@ -32,16 +33,17 @@ export class FilesRepository {
       .executeTakeFirst();
   }
 
-  find(orgId: string, id: string): Promise<FileRow | undefined> {
-    return this.db.selectFrom('files').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  /** A file of the tenant's project. */
+  find(tenant: Tenant, id: string): Promise<FileRow | undefined> {
+    return this.db.selectFrom('files').selectAll().where('project_id', '=', tenant.projectId).where('id', '=', id).executeTakeFirst();
   }
 
   /** Lists one page (plus one row, so the caller knows whether there are more). */
   async page(q: FileListQuery): Promise<FileRow[]> {
-    let query = this.db.selectFrom('files').selectAll().where('org_id', '=', q.orgId);
+    let query = this.db.selectFrom('files').selectAll().where('project_id', '=', q.tenant.projectId);
     if (q.purpose) query = query.where('purpose', '=', q.purpose);
     if (q.after) {
-      const cursor = await this.find(q.orgId, q.after);
+      const cursor = await this.find(q.tenant, q.after);
       if (!cursor) return []; // an unknown cursor is past the end
       const op = q.order === 'desc' ? '<' : '>';
       // (created_at, id) orders files uploaded within the same millisecond too.
@@ -55,8 +57,8 @@ export class FilesRepository {
     return query.orderBy('created_at', q.order).orderBy('id', q.order).limit(q.limit + 1).execute();
   }
 
-  async delete(orgId: string, id: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('files').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  async delete(tenant: Tenant, id: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('files').where('project_id', '=', tenant.projectId).where('id', '=', id).executeTakeFirst();
     return res.numDeletedRows > 0n;
   }
 }

@@ -1,4 +1,3 @@
-import { DEFAULT_PROJECT_ID } from '../tenancy/tenancy.repository.ts';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -9,6 +8,7 @@ import { checkJsonlUpload } from '../datasets/index.ts';
 import { invalidRequest, notFound } from '../errors/app-error.ts';
 import type { Clock } from '../ids/clock.ts';
 import { newUuid } from '../ids/ids.ts';
+import type { Tenant } from '../tenancy/principal.ts';
 import { RESULTS_PURPOSE } from './file-record.ts';
 import type { FileListQuery, FilesRepository } from './files.repository.ts';
 
@@ -37,7 +37,7 @@ export class FilesService {
     private readonly dataDir: string,
     private readonly clock: Clock,
     /** Asked before a file is deleted; returns why it may not be, or null. */
-    private readonly deletionGuard: (orgId: string, fileId: string) => Promise<string | null> = async () => null,
+    private readonly deletionGuard: (tenant: Tenant, fileId: string) => Promise<string | null> = async () => null,
   ) {}
 
   /** Runs a new upload's insert; limits/ replaces it with one that checks the project's storage quota in the same transaction. */
@@ -47,19 +47,19 @@ export class FilesService {
   onUploaded: (row: FileRow) => void = () => {};
 
   /** Checks a staged upload and stores it; a rejected upload leaves nothing behind. */
-  async createFromUpload(orgId: string, staged: StagedUpload, opts: UploadOptions): Promise<FileRow> {
+  async createFromUpload(tenant: Tenant, staged: StagedUpload, opts: UploadOptions): Promise<FileRow> {
     try {
       const { numLines, sampleType } = await this.checkContent(staged, opts.purpose);
       if (opts.reuseIdentical) {
-        const same = await this.repo.findIdentical(orgId, staged.filename, staged.sha256, opts.purpose);
+        const same = await this.repo.findIdentical(tenant, staged.filename, staged.sha256, opts.purpose);
         if (same) return same;
       }
       const id = newUuid();
       const now = this.clock.nowMs();
       const row: FileRow = {
         id,
-        org_id: orgId,
-        project_id: DEFAULT_PROJECT_ID, // tenancy: replaced by the caller's project
+        org_id: tenant.orgId,
+        project_id: tenant.projectId,
         filename: staged.filename,
         purpose: opts.purpose,
         bytes: staged.bytes,
@@ -105,13 +105,13 @@ export class FilesService {
     return { numLines: check.lines, sampleType: check.sampleType };
   }
 
-  /** Stores a file the server produced itself (a job's result file). */
-  async createGenerated(orgId: string, jobId: string, filename: string, content: Buffer): Promise<FileRow> {
+  /** Stores a file the server produced itself (a job's result file, in the job's project). */
+  async createGenerated(tenant: Tenant, jobId: string, filename: string, content: Buffer): Promise<FileRow> {
     const id = newUuid();
     const row: FileRow = {
       id,
-      org_id: orgId,
-      project_id: DEFAULT_PROJECT_ID, // tenancy: replaced by the job's project
+      org_id: tenant.orgId,
+      project_id: tenant.projectId,
       filename,
       purpose: RESULTS_PURPOSE,
       bytes: content.length,
@@ -134,8 +134,8 @@ export class FilesService {
   }
 
   /** `shownAs` is the id as the client sent it, for the error message. */
-  async get(orgId: string, id: string | null, shownAs: string | null = id): Promise<FileRow> {
-    const row = id ? await this.repo.find(orgId, id) : undefined;
+  async get(tenant: Tenant, id: string | null, shownAs: string | null = id): Promise<FileRow> {
+    const row = id ? await this.repo.find(tenant, id) : undefined;
     if (!row) throw notFound(`No such File object: ${shownAs}`, 'id', 'file_not_found');
     return row;
   }
@@ -164,11 +164,11 @@ export class FilesService {
     return join(this.dataDir, rel);
   }
 
-  async delete(orgId: string, id: string | null, shownAs: string | null = id): Promise<FileRow> {
-    const row = await this.get(orgId, id, shownAs);
-    const refusal = await this.deletionGuard(orgId, row.id);
+  async delete(tenant: Tenant, id: string | null, shownAs: string | null = id): Promise<FileRow> {
+    const row = await this.get(tenant, id, shownAs);
+    const refusal = await this.deletionGuard(tenant, row.id);
     if (refusal) throw invalidRequest(refusal, 'id', 'file_in_use');
-    await this.blobs.freeingSpace(() => this.repo.delete(orgId, row.id));
+    await this.blobs.freeingSpace(() => this.repo.delete(tenant, row.id));
     await this.blobs.remove(row.blob_key);
     return row;
   }

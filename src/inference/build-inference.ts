@@ -24,7 +24,7 @@ export function buildInference(config: Config, catalog: ModelCatalog, resolver: 
     log,
   });
   const service = new InferenceService(resolver, worker, externalServers(config.externalInference), config.inferenceCrashReplays, catalog);
-  catalog.onDelete((_orgId, model) => service.unload(model));
+  catalog.onDelete((model) => service.unload(model));
   service.watchDeletes((err) => log('warn', `checking for models deleted through other servers failed: ${(err as Error).message}`));
   return service;
 }

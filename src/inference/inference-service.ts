@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { AppError, appError, invalidRequest } from '../errors/app-error.ts';
 import type { CatalogModel, ModelCatalog } from '../models/model-catalog.ts';
+import type { Tenant } from '../tenancy/principal.ts';
 import type { ExternalServer } from './external-server.ts';
 import type { ClassifyInput, ClassifyOutput, Generation, GenerationParams } from './generation.ts';
 import type { InferenceWorker } from './inference-worker.ts';
@@ -34,8 +35,8 @@ export class InferenceService {
   }
 
   /** Resolves the model first (unknown or unready models fail before any byte is streamed). */
-  async generate(orgId: string, modelId: string, params: GenerationParams): Promise<Generation> {
-    const model = await this.resolve(orgId, modelId);
+  async generate(tenant: Tenant, modelId: string, params: GenerationParams): Promise<Generation> {
+    const model = await this.resolve(tenant, modelId);
     if (model.modelType !== 'completion') {
       throw invalidRequest(`The model '${modelId}' is a classifier; call it through the classification endpoints.`, 'model', 'model_not_supported');
     }
@@ -43,8 +44,8 @@ export class InferenceService {
     return external ? external.generate(model, params) : await this.generateLocally(model, params);
   }
 
-  async classify(orgId: string, modelId: string, inputs: ClassifyInput[]): Promise<ClassifyOutput[]> {
-    const model = await this.resolve(orgId, modelId);
+  async classify(tenant: Tenant, modelId: string, inputs: ClassifyInput[]): Promise<ClassifyOutput[]> {
+    const model = await this.resolve(tenant, modelId);
     if (model.modelType !== 'classifier') throw invalidRequest(`The model '${modelId}' is not a classifier.`, 'model', 'model_not_supported');
     for (let replay = 0; ; replay++) {
       try {
@@ -71,13 +72,13 @@ export class InferenceService {
   }
 
   /** A model this server served that the database no longer has was deleted through another server: stop holding it before answering 404. */
-  private async resolve(orgId: string, modelId: string): Promise<ResolvedModel> {
+  private async resolve(tenant: Tenant, modelId: string): Promise<ResolvedModel> {
     try {
-      const model = await this.resolver.resolve(orgId, modelId);
-      this.served.note(orgId, model);
+      const model = await this.resolver.resolve(tenant, modelId);
+      this.served.note(model);
       return model;
     } catch (err) {
-      if (err instanceof AppError && err.status === 404) await this.served.dropDeleted(orgId, modelId);
+      if (err instanceof AppError && err.status === 404) await this.served.dropDeleted(modelId);
       throw err;
     }
   }

@@ -15,7 +15,7 @@ export const DELETED_MODELS_SWEEP_MS = 60_000;
  * would otherwise stay in the worker's memory and on this disk.
  */
 export class ServedModels {
-  private readonly served = new Map<string, { orgId: string; model: ResolvedModel }>();
+  private readonly served = new Map<string, ResolvedModel>();
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
 
@@ -24,30 +24,35 @@ export class ServedModels {
     private readonly unload: (model: ResolvedModel) => Promise<void>,
   ) {}
 
-  note(orgId: string, model: ResolvedModel): void {
-    if (model.trained) this.served.set(model.id, { orgId, model });
+  note(model: ResolvedModel): void {
+    if (model.trained) this.served.set(model.id, model);
   }
 
   /** Stops holding a deleted model; `removeCopy` also drops this server's copy of its folder (deleted through another server). */
   async drop(id: string, removeCopy: boolean): Promise<void> {
-    const entry = this.served.get(id);
-    if (!entry) return;
+    const model = this.served.get(id);
+    if (!model) return;
     this.served.delete(id);
-    await this.unload(entry.model);
-    const { trained } = entry.model;
+    await this.unload(model);
+    const { trained } = model;
     if (removeCopy && trained) await this.catalog.copies.discard(trained.rel, trained.kind === 'fine-tuned');
   }
 
-  /** A request for a model this server served found it gone: it was deleted through another server. */
-  async dropDeleted(orgId: string, id: string): Promise<void> {
-    if (this.served.get(id)?.orgId === orgId) await this.drop(id, true);
+  /**
+   * A request for a model this server served found no model it may call: when
+   * the model is gone from every project it was deleted through another server.
+   * (A model only hidden from the caller, another project's or no longer
+   * shared, stays.)
+   */
+  async dropDeleted(id: string): Promise<void> {
+    if (this.served.has(id) && !(await this.catalog.exists(id))) await this.drop(id, true);
   }
 
   /** Drops every served model the database no longer has. */
   sweep(): Promise<void> {
     this.sweeping ??= (async () => {
-      for (const [id, { orgId }] of [...this.served]) {
-        if (!(await this.catalog.get(orgId, id))) await this.drop(id, true);
+      for (const id of [...this.served.keys()]) {
+        if (!(await this.catalog.exists(id))) await this.drop(id, true);
       }
     })().finally(() => (this.sweeping = null));
     return this.sweeping;

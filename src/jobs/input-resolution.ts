@@ -14,7 +14,7 @@ import type { Job, JobError, JobOptions } from './job.ts';
 import type { JobEstimate, JobEstimator } from './job-estimate.ts';
 
 /** What resolution reads of a job; a dry run passes a job that was never stored. */
-export type JobInputs = Pick<Job, 'id' | 'orgId' | 'model' | 'jobType' | 'trainingFiles' | 'validationFiles' | 'hyperparameters' | 'options'>;
+export type JobInputs = Pick<Job, 'id' | 'orgId' | 'projectId' | 'model' | 'jobType' | 'trainingFiles' | 'validationFiles' | 'hyperparameters' | 'options'>;
 
 /** A job's inputs made concrete: what the trainer will read, how much of it, and what it will cost. */
 export interface ResolvedInputs {
@@ -93,7 +93,7 @@ export class InputResolver {
     const out: ResolvedInputs = { error: null, nTrain: 0, nValid: 0, filteredFiles: {}, options: job.options, plan: undefined, estimate: undefined };
     const fail = (error: JobError) => ({ ...out, error, options: { ...out.options, repositories: out.options.repositories.map((r) => ({ ...r, token: null })) } });
 
-    const model = await this.catalog.trainable(job.orgId, job.model);
+    const model = await this.catalog.trainable(job, job.model);
     if (!model) return fail({ code: 'model_not_available', message: `Model ${job.model} is not available for fine-tuning or does not exist.`, param: 'model' });
     const repositories = [];
     for (const [i, repo] of job.options.repositories.entries()) {
@@ -143,7 +143,7 @@ export class InputResolver {
     return out;
   }
 
-  private blobPath = async (job: JobInputs, fileId: string) => this.files.localCopy(await this.files.get(job.orgId, fileId));
+  private blobPath = async (job: JobInputs, fileId: string) => this.files.localCopy(await this.files.get(job, fileId));
 
   private async check(
     job: JobInputs, fileId: string, param: 'training_file' | 'validation_file', expect: 'supervised' | 'classifier', dir: string,

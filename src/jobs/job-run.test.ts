@@ -8,7 +8,7 @@ import { newUuid } from '../ids/ids.ts';
 import type { Job } from './job.ts';
 import { JobRun, type JobRunDeps } from './job-run.ts';
 import { JobSignals } from './job-signals.ts';
-import { type JobStore, openJobStore } from './job-store.testing.ts';
+import { type JobStore, openJobStore, TEST_TENANT } from './job-store.testing.ts';
 
 // The domain half of a run through the Executor seam: an executor that only
 // carries the events this test scripts, over a real SQLite store and the real
@@ -90,14 +90,14 @@ test('a pause that loses the race with the last step says so; checkpoints are an
   await executor.send(checkpoint(2));
   assert.match((await messagesOf(job.id)).at(-1)!, /^Checkpoint created at step 2 with Snapshot ID: ft:tiny:.+:ckpt-step-2$/, 'announced as it is saved');
   for (const n of [3, 4]) await executor.send(step(n, 4));
-  await t.service.pause('org', job.id); // asked as the last step finished
+  await t.service.pause(TEST_TENANT, job.id); // asked as the last step finished
   run.onLease({ lost: false, status: 'pausing', control: 'pause' });
   assert.deepEqual(executor.commands, ['pause']);
   await executor.send(checkpoint(4));
   await executor.send({ event: 'completed', step: 4, trained_tokens: 4, path: join(t.dir, 'final') });
   executor.exit(clean);
   await run.done;
-  const done = (await t.jobs.find('org', job.id))!;
+  const done = (await t.jobs.find(TEST_TENANT, job.id))!;
   assert.equal(done.status, 'succeeded');
   const messages = await messagesOf(job.id);
   assert.ok(messages.includes('The job completed before it could pause'), messages.join('\n'));
@@ -113,7 +113,7 @@ test('a trainer that dies unannounced is the job\'s fault: queued again with a r
   for (const n of [1, 2, 3]) await executor.send(step(n, 10));
   executor.exit({ code: null, signal: 'SIGKILL', stderrTail: '' });
   await run.done;
-  const requeued = (await t.jobs.find('org', job.id))!;
+  const requeued = (await t.jobs.find(TEST_TENANT, job.id))!;
   assert.equal(requeued.status, 'queued');
   assert.equal(requeued.recoveries, 1);
   const last = (await t.events.all(job.id)).at(-1)!;
@@ -141,7 +141,7 @@ test('a run lost with its node is requeued with what happened to the node, not t
   await executor.ready;
   executor.exit({ code: null, signal: 'SIGKILL', stderrTail: 'the Ray node n1 (10.0.0.2) died or lost the task (NodeDiedError: the node is dead)', lost: 'node' });
   await run.done;
-  assert.equal((await t.jobs.find('org', job.id))!.status, 'queued');
+  assert.equal((await t.jobs.find(TEST_TENANT, job.id))!.status, 'queued');
   const last = (await t.events.all(job.id)).at(-1)!.message;
   assert.match(last, /\(signal SIGKILL\)\. The Ray node n1 \(10\.0\.0\.2\) died or lost the task \(NodeDiedError: the node is dead\)\. The job is queued again/);
   assert.doesNotMatch(last, /out-of-memory|SELFTUNE_DEVICE_MEMORY_BYTES/);
@@ -157,7 +157,7 @@ test('an executor that cannot reach its cluster puts the job back in the queue: 
   };
   const job = await queuedJob();
   await new JobRun(runWith(unreachable), { maxSeqLen: 64, maxRecoveries: 3 }, job).done;
-  const after = (await t.jobs.find('org', job.id))!;
+  const after = (await t.jobs.find(TEST_TENANT, job.id))!;
   assert.equal(after.status, 'queued');
   assert.equal(after.recoveries, 0);
   assert.equal(after.error, null);
@@ -173,7 +173,7 @@ test('with its recoveries spent, a dead trainer fails the job', async () => {
   await executor.ready;
   executor.exit({ code: null, signal: 'SIGKILL', stderrTail: 'last words' });
   await run.done;
-  const failed = (await t.jobs.find('org', job.id))!;
+  const failed = (await t.jobs.find(TEST_TENANT, job.id))!;
   assert.equal(failed.status, 'failed');
   assert.equal(failed.error?.code, 'worker_crashed');
   assert.match(failed.error!.message, /already been recovered 3 times.*last words/s);
@@ -191,5 +191,5 @@ test('a step whose event was written but not the job\'s current step (the server
   executor.exit(clean);
   await run.done;
   assert.deepEqual(await metricSteps(job.id), [1, 2, 3, 4]);
-  assert.equal((await t.jobs.find('org', job.id))!.status, 'paused');
+  assert.equal((await t.jobs.find(TEST_TENANT, job.id))!.status, 'paused');
 });

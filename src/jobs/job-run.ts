@@ -84,7 +84,7 @@ export class JobRun {
   private async run(claimed: Job): Promise<void> {
     let job = claimed;
     try {
-      const model = await this.deps.catalog.trainable(job.orgId, job.model);
+      const model = await this.deps.catalog.trainable(job, job.model);
       if (!model) {
         await this.fail(job, 'base_model_not_found', `The base model ${job.model} is no longer in the models directory.`);
         return;

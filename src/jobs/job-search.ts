@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import type { Tenant } from '../tenancy/principal.ts';
 import type { Job } from './job.ts';
 import { jobFromRow } from './job.codec.ts';
 
-/** Mistral's job list filters, over every job of the organization whichever dialect created it. */
+/** Mistral's job list filters, over every job of the project whichever dialect created it. */
 export interface JobFilter {
-  orgId: string;
+  tenant: Tenant;
   model?: string | undefined;
   /** Milliseconds, exclusive. */
   createdAfter?: number | undefined;
@@ -25,7 +26,7 @@ export class JobSearch {
 
   /** One page, newest first, and how many jobs match in all. */
   async search(f: JobFilter): Promise<{ jobs: Job[]; total: number }> {
-    let query = this.db.selectFrom('jobs').selectAll().where('org_id', '=', f.orgId);
+    let query = this.db.selectFrom('jobs').selectAll().where('project_id', '=', f.tenant.projectId);
     if (f.model) query = query.where('model', '=', f.model);
     if (f.createdAfter !== undefined) query = query.where('created_at', '>', f.createdAfter);
     if (f.createdBefore !== undefined) query = query.where('created_at', '<', f.createdBefore);
@@ -35,7 +36,7 @@ export class JobSearch {
     if (f.suffix) query = query.where('suffix', '=', f.suffix);
     query = query.orderBy('created_at', 'desc').orderBy('id', 'desc');
     if (!f.wandbProject && !f.wandbName) {
-      // Count and page in SQL: a list must not read every job of the organization.
+      // Count and page in SQL: a list must not read every job of the project.
       const counted = await query.clearSelect().clearOrderBy().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const rows = await query.limit(f.pageSize).offset(f.page * f.pageSize).execute();
       return { jobs: rows.map(jobFromRow), total: Number(counted.n) };

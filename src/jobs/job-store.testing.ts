@@ -10,6 +10,9 @@ import { JobSignals } from './job-signals.ts';
 import { JobsRepository } from './jobs.repository.ts';
 import { JobsService } from './jobs.service.ts';
 
+/** The tenant of every job these tests insert. */
+export const TEST_TENANT = { orgId: 'org', projectId: 'proj' };
+
 /** A real SQLite store with the job pipeline's repositories and service, for unit tests of the domain. */
 export interface JobStore {
   dir: string;
@@ -33,14 +36,14 @@ export async function openJobStore(nowMs: () => number): Promise<JobStore> {
   const insertJob = async (changes: Partial<Job> = {}): Promise<Job> => {
     const id = newUuid();
     await jobs.insert({
-      orgId: 'org', createdBy: null, jobType: 'completion', status: 'queued', model: 'tiny',
+      ...TEST_TENANT, createdBy: null, jobType: 'completion', status: 'queued', model: 'tiny',
       trainingFiles: [], validationFiles: [], methodType: 'supervised', hyperparameters: { n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' },
       resolvedHyperparameters: null, suffix: null, seed: 1, metadata: null, integrations: [], autoStart: true,
       options: { invalidSampleSkipPercentage: 0, repositories: [], classifierTargets: null, wandbUrl: null, lrSchedule: 'linear', modelNaming: 'openai', estimate: false },
       fineTunedModel: null, resultFiles: [], trainedTokens: null, error: null, stats: {}, totalSteps: null, currentStep: 0, estimatedFinish: null,
       control: null, recoveries: 0, createdAt: 1, modifiedAt: 1, queuedAt: null, startedAt: null, finishedAt: null, ...changes, id,
     }, 'openai');
-    return (await jobs.find('org', id))!;
+    return (await jobs.find(TEST_TENANT, id))!;
   };
   return {
     dir, store, jobs, events, service, insertJob,

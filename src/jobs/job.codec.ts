@@ -115,6 +115,7 @@ export function jobFromRow(row: JobRow): Job {
   return {
     id: row.id,
     orgId: row.org_id,
+    projectId: row.project_id,
     createdBy: row.created_by,
     jobType: row.job_type as Job['jobType'],
     status: row.status as JobStatus,
@@ -153,6 +154,7 @@ export function newJobRow(job: Job, createdVia: CreatedVia): NewJobRow {
   return {
     id: job.id,
     org_id: job.orgId,
+    project_id: job.projectId,
     created_via: createdVia,
     created_by: job.createdBy,
     job_type: job.jobType,

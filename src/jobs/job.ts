@@ -128,6 +128,8 @@ export type Integration = WandbIntegration;
 export interface Job {
   id: string;
   orgId: string;
+  /** The project the job, its checkpoints, events, result files and models belong to. */
+  projectId: string;
   createdBy: string | null;
   jobType: 'completion' | 'classifier';
   status: JobStatus;

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database, JobRow } from '../db/schema.ts';
+import type { Tenant } from '../tenancy/principal.ts';
 import type { Job, JobChanges } from './job.ts';
 import { jobChangesToRow, jobFromRow, newJobRow } from './job.codec.ts';
 
 export interface JobListQuery {
-  orgId: string;
+  tenant: Tenant;
   limit: number;
   /** Cursor: the id of the last job of the previous page (lists are newest first). */
   after?: string | undefined;
@@ -22,11 +23,13 @@ export class JobsRepository {
     await db.insertInto('jobs').values(newJobRow(job, createdVia)).execute();
   }
 
-  async find(orgId: string, id: string): Promise<Job | undefined> {
-    const row = await this.db.selectFrom('jobs').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  /** A job of the tenant's project. */
+  async find(tenant: Tenant, id: string): Promise<Job | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('project_id', '=', tenant.projectId).where('id', '=', id).executeTakeFirst();
     return row && jobFromRow(row);
   }
 
+  /** For the scheduler and the trainer's side, which act on a job whoever owns it. */
   async findAnyOrg(id: string): Promise<Job | undefined> {
     const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
     return row && jobFromRow(row);
@@ -56,11 +59,11 @@ export class JobsRepository {
   }
 
   async page(q: JobListQuery): Promise<Job[]> {
-    let query = this.db.selectFrom('jobs').selectAll().where('org_id', '=', q.orgId);
+    let query = this.db.selectFrom('jobs').selectAll().where('project_id', '=', q.tenant.projectId);
     if (q.status?.length) query = query.where('status', 'in', q.status);
     if (q.metadata === null) query = query.where('metadata', 'is', null);
     if (q.after) {
-      const cursor = await this.db.selectFrom('jobs').select(['created_at', 'id']).where('id', '=', q.after).executeTakeFirst();
+      const cursor = await this.db.selectFrom('jobs').select(['created_at', 'id']).where('project_id', '=', q.tenant.projectId).where('id', '=', q.after).executeTakeFirst();
       if (!cursor) return [];
       query = query.where((eb) =>
         eb.or([
@@ -89,11 +92,11 @@ export class JobsRepository {
   }
 
   /** Jobs that use a file while they may still need it. */
-  async activeJobsUsingFile(orgId: string, fileId: string, activeStatuses: readonly string[]): Promise<Job[]> {
+  async activeJobsUsingFile(tenant: Tenant, fileId: string, activeStatuses: readonly string[]): Promise<Job[]> {
     const rows = await this.db
       .selectFrom('jobs')
       .selectAll()
-      .where('org_id', '=', orgId)
+      .where('project_id', '=', tenant.projectId)
       .where('status', 'in', activeStatuses)
       .execute();
     return rows

@@ -6,6 +6,7 @@ import type { FilesRepository } from '../files/files.repository.ts';
 import type { Clock } from '../ids/clock.ts';
 import { newUuid, toOpenAiId } from '../ids/ids.ts';
 import type { ModelCatalog } from '../models/model-catalog.ts';
+import type { Tenant } from '../tenancy/principal.ts';
 import type { RepositoryImporter } from '../repositories/git-import.ts';
 import type { Integration, Job, JobChanges, JobOptions, RequestedHyperparameters, TrainingFileRef } from './job.ts';
 import type { JobSignals } from './job-signals.ts';
@@ -14,9 +15,8 @@ import type { JobListQuery, JobsRepository } from './jobs.repository.ts';
 
 /** A create request, whichever dialect it came through: what its pure request mapper made of it. */
 export interface CreateJobCommand {
-  orgId: string;
-  /** The project the job counts against (its quota of unfinished jobs). */
-  projectId: string;
+  /** Whose job it is: the caller's organization and project. */
+  tenant: Tenant;
   /** Which API asked: stored as provenance, never read by the domain (every difference is in `options`). */
   createdVia: 'openai' | 'mistral';
   createdBy: string | null;
@@ -65,19 +65,20 @@ export class JobsService {
         'unsupported_method',
       );
     }
-    if (!(await this.catalog.trainable(cmd.orgId, cmd.model))) {
+    if (!(await this.catalog.trainable(cmd.tenant, cmd.model))) {
       throw invalidRequest(`Model ${cmd.model} is not available for fine-tuning or does not exist.`, 'model', 'model_not_available');
     }
-    await this.checkFiles(cmd.orgId, cmd.trainingFiles.map((f) => f.file_id), 'training_file');
-    await this.checkFiles(cmd.orgId, cmd.validationFiles, 'validation_file');
+    await this.checkFiles(cmd.tenant, cmd.trainingFiles.map((f) => f.file_id), 'training_file');
+    await this.checkFiles(cmd.tenant, cmd.validationFiles, 'validation_file');
     // The commit each ref names now, as the real API reports at create; validation clones it.
     const repositories: JobOptions['repositories'] = [];
     for (const [i, repo] of cmd.options.repositories.entries()) repositories.push(await this.repositories.resolve(repo, `repositories[${i}]`));
     const now = this.clock.nowMs();
     const id = newUuid();
-    await this.admitJob(cmd.projectId, (db) => this.jobs.insert({
+    await this.admitJob(cmd.tenant.projectId, (db) => this.jobs.insert({
       id,
-      orgId: cmd.orgId,
+      orgId: cmd.tenant.orgId,
+      projectId: cmd.tenant.projectId,
       createdBy: cmd.createdBy,
       jobType: cmd.jobType,
       status: 'validating',
@@ -121,12 +122,12 @@ export class JobsService {
       data: {},
     });
     this.signals.emit('wake');
-    return this.get(cmd.orgId, id);
+    return this.get(cmd.tenant, id);
   }
 
-  private async checkFiles(orgId: string, ids: string[], param: 'training_file' | 'validation_file') {
+  private async checkFiles(tenant: Tenant, ids: string[], param: 'training_file' | 'validation_file') {
     for (const id of ids) {
-      const file = await this.files.find(orgId, id);
+      const file = await this.files.find(tenant, id);
       if (!file) throw invalidRequest(`invalid ${param}: ${toOpenAiId('file', id)} (no such file)`, param, 'invalid_file');
       if (file.purpose !== 'fine-tune') {
         throw invalidRequest(
@@ -142,8 +143,8 @@ export class JobsService {
   }
 
   /** `shownAs` is the id as the client sent it, for the error message. */
-  async get(orgId: string, id: string | null, shownAs: string | null = id): Promise<Job> {
-    const job = id ? await this.jobs.find(orgId, id) : undefined;
+  async get(tenant: Tenant, id: string | null, shownAs: string | null = id): Promise<Job> {
+    const job = id ? await this.jobs.find(tenant, id) : undefined;
     if (!job) throw notFound(`No such fine-tuning job: ${shownAs}`, 'fine_tuning_job_id', 'job_not_found');
     return job;
   }
@@ -152,38 +153,38 @@ export class JobsService {
     return this.jobs.page(q);
   }
 
-  async cancel(orgId: string, id: string | null): Promise<Job> {
-    const job = await this.get(orgId, id);
+  async cancel(tenant: Tenant, id: string | null): Promise<Job> {
+    const job = await this.get(tenant, id);
     if (job.status === 'cancelling' || job.status === 'cancelled') return job;
     if (isTerminal(job.status)) throw this.wrongState(job, 'cancelled');
     if (job.status === 'running' || job.status === 'pausing') {
       const updated = await this.moveTo(job, 'cancelling', { control: 'cancel' }, 'Cancellation requested', { from: ['running', 'pausing'] })
-        .catch((err) => this.retryIfMoved(job, err, () => this.cancel(orgId, id)));
+        .catch((err) => this.retryIfMoved(job, err, () => this.cancel(tenant, id)));
       this.signals.emit('control', job.id);
       return updated;
     }
     return this.moveTo(job, 'cancelled', { finishedAt: this.clock.nowMs(), control: null }, 'Fine-tuning job cancelled', { from: [job.status] })
-      .catch((err) => this.retryIfMoved(job, err, () => this.cancel(orgId, id)));
+      .catch((err) => this.retryIfMoved(job, err, () => this.cancel(tenant, id)));
   }
 
-  async pause(orgId: string, id: string | null): Promise<Job> {
-    const job = await this.get(orgId, id);
+  async pause(tenant: Tenant, id: string | null): Promise<Job> {
+    const job = await this.get(tenant, id);
     if (job.status === 'pausing' || job.status === 'paused') return job;
     if (job.status === 'running') {
       const updated = await this.moveTo(job, 'pausing', { control: 'pause' }, 'Pause requested; saving a checkpoint', { from: ['running'] })
-        .catch((err) => this.retryIfMoved(job, err, () => this.pause(orgId, id)));
+        .catch((err) => this.retryIfMoved(job, err, () => this.pause(tenant, id)));
       this.signals.emit('control', job.id);
       return updated;
     }
     if (job.status === 'queued') {
       return this.moveTo(job, 'paused', {}, 'Fine-tuning job paused before it started', { from: ['queued'] })
-        .catch((err) => this.retryIfMoved(job, err, () => this.pause(orgId, id)));
+        .catch((err) => this.retryIfMoved(job, err, () => this.pause(tenant, id)));
     }
     throw this.wrongState(job, 'paused');
   }
 
-  async resume(orgId: string, id: string | null): Promise<Job> {
-    const job = await this.get(orgId, id);
+  async resume(tenant: Tenant, id: string | null): Promise<Job> {
+    const job = await this.get(tenant, id);
     if (job.status !== 'paused') throw this.wrongState(job, 'resumed');
     // The trainer's restart says "Fine-tuning job resumed" (once per resume, whatever caused it).
     const updated = await this.moveTo(job, 'queued', { queuedAt: this.clock.nowMs(), control: null }, 'Resume requested; the job is queued', { from: ['paused'] });
@@ -192,8 +193,8 @@ export class JobsService {
   }
 
   /** Mistral's /start: a validated job joins the queue. */
-  async start(orgId: string, id: string | null): Promise<Job> {
-    const job = await this.get(orgId, id);
+  async start(tenant: Tenant, id: string | null): Promise<Job> {
+    const job = await this.get(tenant, id);
     if (job.status !== 'validated') throw this.wrongState(job, 'started');
     const updated = await this.moveTo(job, 'queued', { queuedAt: this.clock.nowMs() }, 'Fine-tuning job started by request; queued', { from: ['validated'] });
     this.signals.emit('wake');
@@ -202,7 +203,7 @@ export class JobsService {
 
   /** The scheduler moved the job on between our read and our write (e.g. queued → running): ask again from its new status. */
   private async retryIfMoved(seen: Job, err: unknown, again: () => Promise<Job>): Promise<Job> {
-    if ((await this.get(seen.orgId, seen.id)).status !== seen.status) return again();
+    if ((await this.get(seen, seen.id)).status !== seen.status) return again();
     throw err;
   }
 
@@ -221,7 +222,7 @@ export class JobsService {
     const illegal = from.filter((s) => !canMove(s, to));
     if (illegal.length) throw new Error(`Illegal job status change: ${illegal.join(', ')} → ${to}`);
     const updated = await this.jobs.transition(job.id, from, { ...changes, status: to }, this.clock.nowMs());
-    if (!updated) return this.get(job.orgId, job.id).then((j) => (j.status === to ? j : Promise.reject(this.wrongState(j, to))));
+    if (!updated) return this.get(job, job.id).then((j) => (j.status === to ? j : Promise.reject(this.wrongState(j, to))));
     await this.event({ jobId: job.id, message, status: to, level: opts.level ?? 'info', data: {} });
     return updated;
   }

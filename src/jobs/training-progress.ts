@@ -1,4 +1,3 @@
-import { DEFAULT_PROJECT_ID } from '../tenancy/tenancy.repository.ts';
 import { isAbsolute, join, relative } from 'node:path';
 import type { CheckpointsRepository } from '../checkpoints/checkpoints.repository.ts';
 import type { EventsRepository } from '../events/events.repository.ts';
@@ -141,7 +140,7 @@ export class TrainingProgress {
     const modelId = job.stats.planned_model!;
     const now = clock.nowMs();
     const trainingMode = job.resolvedHyperparameters?.training_mode ?? 'full';
-    const base = { org_id: job.orgId, project_id: DEFAULT_PROJECT_ID, job_id: job.id, base_model: this.root, model_type: job.jobType, training_mode: trainingMode, created_at: now, name: null, description: null, archived: 0 };
+    const base = { org_id: job.orgId, project_id: job.projectId, shared_with_org: 0, job_id: job.id, base_model: this.root, model_type: job.jobType, training_mode: trainingMode, created_at: now, name: null, description: null, archived: 0 };
     await catalog.insert({ ...base, id: modelId, checkpoint_id: null, path: this.dataRel(finalPath) });
     for (const ckpt of await checkpoints.all(job.id)) {
       if (ckpt.model_id === modelId) continue;
@@ -149,7 +148,7 @@ export class TrainingProgress {
     }
     const csv = stepMetricsCsv(await events.all(job.id, 'metrics'));
     const content = this.deps.resultFilesBase64 ? Buffer.from(Buffer.from(csv).toString('base64')) : Buffer.from(csv);
-    const resultFile = await files.createGenerated(job.orgId, job.id, 'step_metrics.csv', content);
+    const resultFile = await files.createGenerated(job, job.id, 'step_metrics.csv', content);
     return { modelId, resultFileId: resultFile.id };
   }
 

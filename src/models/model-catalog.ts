@@ -1,11 +1,16 @@
 import { join } from 'node:path';
 import type { ModelRow } from '../db/schema.ts';
-import { type AppError, invalidRequest, notFound } from '../errors/app-error.ts';
+import { type AppError, appError, invalidRequest, notFound } from '../errors/app-error.ts';
+import type { Tenant } from '../tenancy/principal.ts';
 import type { BaseModel, BaseModels, UnusableModelFolder } from './base-models.ts';
 import type { ModelCopies } from './model-copies.ts';
-import type { ModelsRepository } from './models.repository.ts';
+import type { ModelChanges, ModelsRepository } from './models.repository.ts';
 
-/** Any model a client can name: a base model from the models folder, or one selftune trained. */
+/**
+ * Any model a client can name: a base model from the models folder (shared by
+ * everyone), or one selftune trained (its project's, and readable by the other
+ * projects of its organization when shared with them).
+ */
 export type CatalogModel =
   | { kind: 'base'; id: string; created: number; base: BaseModel }
   | { kind: 'fine-tuned' | 'checkpoint'; id: string; created: number; row: ModelRow };
@@ -18,7 +23,7 @@ export interface TrainableModel {
 }
 
 export class ModelCatalog {
-  private readonly deleteListeners: Array<(orgId: string, model: CatalogModel) => Promise<void>> = [];
+  private readonly deleteListeners: Array<(model: CatalogModel) => Promise<void>> = [];
 
   constructor(
     private readonly bases: BaseModels,
@@ -28,8 +33,8 @@ export class ModelCatalog {
     readonly copies: ModelCopies,
   ) {}
 
-  async list(orgId: string): Promise<CatalogModel[]> {
-    const [bases, rows] = await Promise.all([this.bases.list(), this.repo.list(orgId)]);
+  async list(tenant: Tenant): Promise<CatalogModel[]> {
+    const [bases, rows] = await Promise.all([this.bases.list(), this.repo.list(tenant)]);
     return [
       ...bases.map((base): CatalogModel => ({ kind: 'base', id: base.id, created: base.created, base })),
       ...rows.map(fromRow),
@@ -48,22 +53,27 @@ export class ModelCatalog {
     return notFound(message, 'model', 'model_not_found');
   }
 
-  async get(orgId: string, id: string): Promise<CatalogModel | undefined> {
+  async get(tenant: Tenant, id: string): Promise<CatalogModel | undefined> {
     const base = await this.bases.get(id);
     if (base) return { kind: 'base', id, created: base.created, base };
-    const row = await this.repo.find(orgId, id);
+    const row = await this.repo.find(tenant, id);
     return row && fromRow(row);
   }
 
-  async require(orgId: string, id: string): Promise<CatalogModel> {
-    const model = await this.get(orgId, id);
+  /** A base model of the models folder (shared by everyone). */
+  async base(id: string): Promise<BaseModel | undefined> {
+    return this.bases.get(id);
+  }
+
+  async require(tenant: Tenant, id: string): Promise<CatalogModel> {
+    const model = await this.get(tenant, id);
     if (!model) throw await this.notFoundError(id);
     return model;
   }
 
   /** Base models, and fine-tuned models saved with full weights (continued fine-tuning). */
-  async trainable(orgId: string, id: string): Promise<TrainableModel | undefined> {
-    const model = await this.get(orgId, id);
+  async trainable(tenant: Tenant, id: string): Promise<TrainableModel | undefined> {
+    const model = await this.get(tenant, id);
     if (!model) return undefined;
     if (model.kind === 'base') return { path: model.base.path, root: model.id };
     if (model.row.training_mode !== 'full' || model.row.model_type !== 'completion') return undefined;
@@ -71,28 +81,43 @@ export class ModelCatalog {
     return { path: join(this.dataDir, model.row.path), root: model.row.base_model };
   }
 
-  async delete(orgId: string, id: string): Promise<void> {
-    const model = await this.require(orgId, id);
-    if (model.kind === 'base') {
-      throw invalidRequest(`The model '${id}' is a base model; remove its folder from the models directory instead.`, 'model', 'model_not_deletable');
-    }
-    await this.repo.delete(orgId, id);
-    await Promise.all(this.deleteListeners.map((listener) => listener(orgId, model)));
+  /** Whether the model still exists in any project. */
+  exists(id: string): Promise<boolean> {
+    return this.repo.exists(id);
+  }
+
+  async delete(tenant: Tenant, id: string): Promise<void> {
+    const model = await this.owned(tenant, id, 'deleted');
+    await this.repo.delete(tenant, id);
+    await Promise.all(this.deleteListeners.map((listener) => listener(model)));
     // A checkpoint model's files belong to the job's checkpoint list; a final model's weights go, here and in the store.
     await this.copies.discard(model.row.path, model.kind === 'fine-tuned');
     if (model.kind === 'fine-tuned') await this.copies.removeStored(model.row.path);
   }
 
   /** Runs after a model is deleted, before its weights are removed (the inference worker unloads it). */
-  onDelete(listener: (orgId: string, model: CatalogModel) => Promise<void>): void {
+  onDelete(listener: (model: CatalogModel) => Promise<void>): void {
     this.deleteListeners.push(listener);
   }
 
-  /** Renames, describes or (un)archives a model selftune trained; base models are the operator's folders. */
-  async update(orgId: string, id: string, changes: Partial<Pick<ModelRow, 'name' | 'description' | 'archived'>>): Promise<ModelRow> {
-    const model = await this.require(orgId, id);
-    if (model.kind === 'base') throw invalidRequest(`The model '${id}' is a base model; only fine-tuned models can be changed.`, 'model', 'model_not_editable');
-    return (await this.repo.update(orgId, id, changes)) ?? model.row;
+  /** Renames, describes, (un)archives or shares a model selftune trained; base models are the operator's folders. */
+  async update(tenant: Tenant, id: string, changes: ModelChanges): Promise<ModelRow> {
+    const model = await this.owned(tenant, id, 'changed');
+    return (await this.repo.update(tenant, id, changes)) ?? model.row;
+  }
+
+  /** A trained model of the tenant's own project: 404 when it cannot see it, 403 when it is only shared with it. */
+  private async owned(tenant: Tenant, id: string, verb: 'changed' | 'deleted') {
+    const model = await this.require(tenant, id);
+    if (model.kind === 'base') {
+      throw verb === 'deleted'
+        ? invalidRequest(`The model '${id}' is a base model; remove its folder from the models directory instead.`, 'model', 'model_not_deletable')
+        : invalidRequest(`The model '${id}' is a base model; only fine-tuned models can be changed.`, 'model', 'model_not_editable');
+    }
+    if (model.row.project_id !== tenant.projectId) {
+      throw appError('model_shared_read_only', `The model '${id}' belongs to another project of the organization, which shares it: it may be used here, not ${verb}.`, 'model');
+    }
+    return model;
   }
 
   insert(row: ModelRow): Promise<void> {

@@ -1,5 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database, ModelRow } from '../db/schema.ts';
+import type { Tenant } from '../tenancy/principal.ts';
+
+/** What a writer of the owning project may change on a fine-tuned model. */
+export type ModelChanges = Partial<Pick<ModelRow, 'name' | 'description' | 'archived' | 'shared_with_org'>>;
 
 export class ModelsRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -8,21 +12,34 @@ export class ModelsRepository {
     await this.db.insertInto('models').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
   }
 
-  find(orgId: string, id: string): Promise<ModelRow | undefined> {
-    return this.db.selectFrom('models').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  /** Models the tenant may see: its project's own, and those another project of its organization shares. */
+  private visible(tenant: Tenant) {
+    return this.db.selectFrom('models').selectAll().where((eb) =>
+      eb.or([eb('project_id', '=', tenant.projectId), eb.and([eb('org_id', '=', tenant.orgId), eb('shared_with_org', '=', 1)])]),
+    );
   }
 
-  list(orgId: string): Promise<ModelRow[]> {
-    return this.db.selectFrom('models').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').execute();
+  find(tenant: Tenant, id: string): Promise<ModelRow | undefined> {
+    return this.visible(tenant).where('id', '=', id).executeTakeFirst();
   }
 
-  /** Name, description and archived flag: what a client may change on a fine-tuned model. */
-  async update(orgId: string, id: string, changes: Partial<Pick<ModelRow, 'name' | 'description' | 'archived'>>): Promise<ModelRow | undefined> {
-    return this.db.updateTable('models').set(changes).where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirst();
+  list(tenant: Tenant): Promise<ModelRow[]> {
+    return this.visible(tenant).orderBy('created_at', 'desc').execute();
   }
 
-  async delete(orgId: string, id: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('models').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  /** Whether the model exists in any project (a server holding it in memory asks whether it was deleted). */
+  async exists(id: string): Promise<boolean> {
+    return (await this.db.selectFrom('models').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  }
+
+  /** Changes a model of the tenant's own project. */
+  async update(tenant: Tenant, id: string, changes: ModelChanges): Promise<ModelRow | undefined> {
+    return this.db.updateTable('models').set(changes).where('project_id', '=', tenant.projectId).where('id', '=', id).returningAll().executeTakeFirst();
+  }
+
+  /** Deletes a model of the tenant's own project. */
+  async delete(tenant: Tenant, id: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('models').where('project_id', '=', tenant.projectId).where('id', '=', id).executeTakeFirst();
     return res.numDeletedRows > 0n;
   }
 

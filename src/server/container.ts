@@ -56,8 +56,8 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const events = new EventsRepository(store.db);
   const checkpoints = new CheckpointsRepository(store.db);
   const catalog = new ModelCatalog(new BaseModels(paths.models), new ModelsRepository(store.db), config.dataDir, new ModelCopies(mirror, config.dataDir));
-  const files = new FilesService(filesRepo, blobs, mirror, config.dataDir, clock, async (orgId, fileId) => {
-    const users = await jobsRepo.activeJobsUsingFile(orgId, fileId, NEEDS_FILES);
+  const files = new FilesService(filesRepo, blobs, mirror, config.dataDir, clock, async (tenant, fileId) => {
+    const users = await jobsRepo.activeJobsUsingFile(tenant, fileId, NEEDS_FILES);
     return users.length ? `File is in use by fine-tuning job ${toOpenAiId('job', users[0]!.id)} (status ${users[0]!.status}); delete it once the job has finished.` : null;
   });
   const repositories = new RepositoryImporter(config.gitBaseUrl);

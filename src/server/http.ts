@@ -6,6 +6,7 @@ import { newRequestId } from '../ids/ids.ts';
 import { runnerPlugin } from '../runner/runner-routes.ts';
 import { registerDashboard } from './dashboard.ts';
 import { renderFrameworkError } from './dialect-errors.ts';
+import { recordRoutes } from './route-list.ts';
 import type { AppContext } from './context.ts';
 
 export interface Health {
@@ -26,6 +27,7 @@ export async function buildHttp(ctx: AppContext, health: Health): Promise<Fastif
     genReqId: () => newRequestId(),
     frameworkErrors: renderFrameworkError,
   });
+  recordRoutes(app);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

@@ -16,3 +16,6 @@ export interface Principal extends Tenant {
   /** The SELFTUNE_ADMIN_KEY holder (or anyone, on a server without keys): may create organizations. */
   deploymentAdmin: boolean;
 }
+
+/** The tenant a stored record (file, job or model row) belongs to. */
+export const tenantOfRow = (row: { org_id: string; project_id: string }): Tenant => ({ orgId: row.org_id, projectId: row.project_id });

@@ -8,11 +8,11 @@ import { Mistral } from '@mistralai/mistralai';
 import OpenAI, { toFile } from 'openai';
 import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
 import { parseRecordId } from '../../src/ids/ids.ts';
-import { DEFAULT_ORG } from '../../src/server/auth.ts';
 import { createPostgresDatabase } from '../helpers/backends.ts';
 import { isFinished, upload, waitForJob } from '../helpers/jobs.ts';
 import { startS3Server, type TestS3 } from '../helpers/s3-server.ts';
 import { freePort, startServer, type TestServer } from '../helpers/server.ts';
+import { DEFAULT_TENANT } from '../helpers/tenants.ts';
 
 // Files in a real S3 server (s3rver) through the official SDKs: uploads land in
 // the bucket under the configured prefix and nowhere on local disk, downloads
@@ -99,7 +99,7 @@ test('two servers on one Postgres and one bucket: a file uploaded through A down
     assert.equal((await fetch(tampered)).status, 403);
 
     // What the trainer reads: a copy fetched once into B's data directory.
-    const row = await b.server.ctx.files.get(DEFAULT_ORG, uuidOf(file.id));
+    const row = await b.server.ctx.files.get(DEFAULT_TENANT, uuidOf(file.id));
     const path = await b.server.ctx.files.localCopy(row);
     assert.equal(path, join(b.dataDir, 'files', row.blob_key));
     assert.ok((await readFile(path)).equals(content));

@@ -30,3 +30,6 @@ export async function createTenant(t: TestServer, opts: { orgId?: string; projec
 /** The openai SDK pointed at the test server with `apiKey` and no retries. */
 export const openAiClient = (t: TestServer, apiKey: string, extra: { project?: string; maxRetries?: number } = {}) =>
   new OpenAI({ apiKey, baseURL: `${t.url}/v1`, maxRetries: extra.maxRetries ?? 0, project: extra.project ?? null });
+
+/** The default organization's default project: where SELFTUNE_API_KEYS and a server without keys act. */
+export const DEFAULT_TENANT = { orgId: 'org-default', projectId: 'proj_default' };

@@ -24,7 +24,7 @@ before(async () => {
   await writeFile(join(adapterDir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: 8 }));
   await t.server.ctx.catalog.insert({
     id: ADAPTER, org_id: 'org-default', project_id: 'proj_default', job_id: 'lora-job', checkpoint_id: null, base_model: 'selftune-tiny', model_type: 'completion',
-    training_mode: 'lora', path: 'runs/lora-job/final', created_at: Date.now(), name: null, description: null, archived: 0,
+    training_mode: 'lora', path: 'runs/lora-job/final', created_at: Date.now(), name: null, description: null, archived: 0, shared_with_org: 0,
   });
 });
 after(async () => {

@@ -5,6 +5,7 @@ import type { Generation } from '../../src/inference/generation.ts';
 import { uploadDemo, waitForStep } from '../helpers/jobs.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { waitUntil } from '../helpers/wait.ts';
+import { DEFAULT_TENANT } from '../helpers/tenants.ts';
 
 // Calling models around their lifecycle: a client that gives up on a
 // non-streamed completion must not leave the worker generating for nobody (at
@@ -65,7 +66,7 @@ test('the model a running job will produce answers "not ready", naming the job',
   const job = await t.client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 50 } });
   await waitForStep(t.client, job.id, 1);
   // The name is fixed when training starts (kept across resumes) but only published on success.
-  const planned = (await t.server.ctx.jobs.get('org-default', parseRecordId('job', job.id))).stats.planned_model!;
+  const planned = (await t.server.ctx.jobs.get(DEFAULT_TENANT, parseRecordId('job', job.id))).stats.planned_model!;
   await assert.rejects(
     t.client.chat.completions.create({ model: planned, messages: [{ role: 'user', content: 'hi' }] }),
     (err: { status: number; code: string; message: string }) =>

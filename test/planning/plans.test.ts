@@ -13,6 +13,7 @@ import { isFinished, upload, waitForJob } from '../helpers/jobs.ts';
 import { startServer, tempDir } from '../helpers/server.ts';
 import { createJob, mistralClient, uploadMistral, waitMistral } from '../mistral/mistral-helpers.ts';
 import { makeLlama } from './test-models.ts';
+import { DEFAULT_TENANT } from '../helpers/tenants.ts';
 
 // Memory plans and first-job estimates through the real server and both SDKs,
 // on one data directory started three times: first as a fresh install, then
@@ -74,7 +75,7 @@ test('auto picks LoRA when full fine-tuning does not fit; a pinned plan that can
 
     const auto = await waitMistral(client, (await create('plan-34m')).id, (j) => j.status !== 'VALIDATING' && j.status !== 'QUEUED');
     assert.equal(auto.status, 'VALIDATED', JSON.stringify(auto.events?.at(-1)));
-    const plan = (await t.server.ctx.jobs.get('org-default', auto.id)).stats.plan!;
+    const plan = (await t.server.ctx.jobs.get(DEFAULT_TENANT, auto.id)).stats.plan!;
     assert.equal(plan.training_mode, 'lora');
     assert.equal(plan.gradient_checkpointing, false);
     assert.ok(plan.estimate.high <= plan.usable_bytes, JSON.stringify(plan));
@@ -110,7 +111,7 @@ test('short of memory, a job gets gradient checkpointing and smaller micro-batch
     const done = await waitForJob(t.client, job.id, isFinished);
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
     const id = parseRecordId('job', job.id)!;
-    const stats = (await t.server.ctx.jobs.get('org-default', id)).stats;
+    const stats = (await t.server.ctx.jobs.get(DEFAULT_TENANT, id)).stats;
     assert.deepEqual([stats.plan?.training_mode, stats.plan?.gradient_checkpointing, stats.plan?.micro_batch_tokens], ['full', true, 2048]);
     const spec = JSON.parse(await readFile(join(dataDir, 'runs', id, 'spec.json'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual([spec.training_mode, spec.gradient_checkpointing, spec.micro_batch_tokens], ['full', true, 2048]);

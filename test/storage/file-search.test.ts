@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FileSearch } from '../../src/files/file-search.ts';
 import { BACKENDS, openTestStore, type TestStore } from '../helpers/backends.ts';
+import { DEFAULT_TENANT } from '../helpers/tenants.ts';
 
 // Mistral's file `search` is a case-insensitive substring match on every backend,
 // with `%` and `_` taken literally.
@@ -23,12 +24,12 @@ for (const backend of BACKENDS) {
 
     test('matches substrings regardless of case, wildcards literal', async () => {
       const search = new FileSearch(t.store.db);
-      const ids = async (text: string) => (await search.search({ orgId: 'org-default', page: 0, pageSize: 10, search: text })).files.map((f) => f.id);
+      const ids = async (text: string) => (await search.search({ tenant: DEFAULT_TENANT, page: 0, pageSize: 10, search: text })).files.map((f) => f.id);
       assert.deepEqual(await ids('CHAT'), ['a', 'b']);
       assert.deepEqual(await ids('_chat'), ['a']);
       assert.deepEqual(await ids('%'), ['c']);
       assert.deepEqual(await ids('y-c'), ['b']);
-      const page = await search.search({ orgId: 'org-default', page: 1, pageSize: 1, search: 'chat' });
+      const page = await search.search({ tenant: DEFAULT_TENANT, page: 1, pageSize: 1, search: 'chat' });
       assert.deepEqual([page.files.map((f) => f.id), page.total], [['b'], 2]);
     });
   });

@@ -5,6 +5,7 @@ import { EventsRepository } from '../../src/events/events.repository.ts';
 import { newUuid } from '../../src/ids/ids.ts';
 import { JobsRepository } from '../../src/jobs/jobs.repository.ts';
 import { BACKENDS, openTestStore, type TestStore } from '../helpers/backends.ts';
+import { DEFAULT_TENANT } from '../helpers/tenants.ts';
 
 // Cursor pagination and filters behave the same on every backend.
 
@@ -34,7 +35,7 @@ for (const backend of BACKENDS) {
       const seen: string[] = [];
       let after: string | undefined;
       for (;;) {
-        const page = await repo.page({ orgId: 'org-default', limit: 2, after });
+        const page = await repo.page({ tenant: DEFAULT_TENANT, limit: 2, after });
         seen.push(...page.slice(0, 2).map((j) => j.id));
         if (page.length <= 2) break;
         after = page[1]!.id;
@@ -42,11 +43,11 @@ for (const backend of BACKENDS) {
       assert.equal(seen.length, 7);
       assert.equal(new Set(seen).size, 7);
       assert.equal(seen.at(-1), jobIds[0]);
-      const withMeta = await repo.page({ orgId: 'org-default', limit: 10, metadata: { team: 'a' } });
+      const withMeta = await repo.page({ tenant: DEFAULT_TENANT, limit: 10, metadata: { team: 'a' } });
       assert.equal(withMeta.length, 3);
-      const without = await repo.page({ orgId: 'org-default', limit: 10, metadata: null });
+      const without = await repo.page({ tenant: DEFAULT_TENANT, limit: 10, metadata: null });
       assert.equal(without.length, 4);
-      assert.deepEqual(await repo.page({ orgId: 'org-default', limit: 10, after: newUuid() }), []);
+      assert.deepEqual(await repo.page({ tenant: DEFAULT_TENANT, limit: 10, after: newUuid() }), []);
     });
 
     test('events page newest first by insertion order', async () => {

@@ -7,9 +7,9 @@ import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
 import { isAlive, trainers, until } from '../faults/processes.ts';
 import { allEvents, isFinished, uploadDemo, waitForJob, waitForStep } from '../helpers/jobs.ts';
 import { startS3Server, type TestS3 } from '../helpers/s3-server.ts';
-import { DEFAULT_ORG } from '../../src/server/auth.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { createJob, isOver, mistralClient, uploadMistral, waitMistral } from '../mistral/mistral-helpers.ts';
+import { DEFAULT_TENANT } from '../helpers/tenants.ts';
 
 // A server whose data directory is mirrored in object storage (a real s3rver): the trainer
 // uploads each checkpoint and the final weights, and a trainer that dies together with its
@@ -86,7 +86,7 @@ test('the filtered copy validation writes is pushed to the bucket and recorded r
   });
   const done = await waitMistral(client, created.id, isOver);
   assert.equal(done.status, 'SUCCESS', JSON.stringify(done.events));
-  const job = await t.server.ctx.jobs.get(DEFAULT_ORG, created.id);
+  const job = await t.server.ctx.jobs.get(DEFAULT_TENANT, created.id);
   const filtered = Object.values(job.stats.filtered_files ?? {});
   assert.equal(filtered.length, 1);
   assert.match(filtered[0]!, new RegExp(`^runs/${created.id}/inputs/`), 'recorded relative to the data directory');

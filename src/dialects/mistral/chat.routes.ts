@@ -18,7 +18,7 @@ export function mistralChatRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/chat/completions', async (request, reply) => {
     const body = parseOrThrow(mistralChatRequestSchema, request.body);
     const n = body.n ?? 1;
-    const generation = await limitTokens(ctx.limits, request, reply, () => ctx.inference.generate(request.caller.orgId, body.model, {
+    const generation = await limitTokens(ctx.limits, request, reply, () => ctx.inference.generate(request.caller, body.model, {
       messages: toChatMessages(body.messages),
       maxTokens: body.max_tokens ?? null,
       temperature: body.temperature ?? DEFAULT_TEMPERATURE,

@@ -25,7 +25,7 @@ const chatRequest = z.object({
 
 export function mistralClassifyRoutes(app: FastifyInstance, ctx: AppContext) {
   const answer = async (request: FastifyRequest, reply: FastifyReply, model: string, inputs: ClassifyInput[]) => {
-    const results = await limitClassifyTokens(ctx.limits, request, reply, inputs, () => ctx.inference.classify(request.caller.orgId, model, inputs));
+    const results = await limitClassifyTokens(ctx.limits, request, reply, inputs, () => ctx.inference.classify(request.caller, model, inputs));
     return {
       id: randomUUID().replace(/-/g, ''),
       model,

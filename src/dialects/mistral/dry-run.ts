@@ -9,7 +9,7 @@ import type { AppContext } from '../../server/context.ts';
  * that would fail validation gets that failure as a 400.
  */
 export async function dryRun(ctx: AppContext, cmd: CreateJobCommand) {
-  const r = await ctx.inputs.dryRun({ ...cmd, id: `dry-run-${newUuid()}` });
+  const r = await ctx.inputs.dryRun({ ...cmd, ...cmd.tenant, id: `dry-run-${newUuid()}` });
   if (r.error) throw fromJobError(r.error);
   const e = r.estimate!;
   const speed = `${(e.training_flops / 1e12).toFixed(3)} TFLOP at ${(e.flops_per_second / 1e9).toFixed(1)} GFLOP/s, ${e.measured_by ? `the speed finished jobs like it reached (last: ${e.measured_by})` : "the device probe's measured speed"}`;

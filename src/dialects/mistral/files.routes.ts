@@ -38,7 +38,7 @@ export const isSignedDownload = (request: FastifyRequest) =>
   request.method === 'GET' && /\/files\/[^/]+\/content$/.test(request.url.split('?')[0]!) && 'signature' in (request.query as object);
 
 export function mistralFilesRoutes(app: FastifyInstance, ctx: AppContext) {
-  const load = (request: FileRequest) => ctx.files.get(request.caller.orgId, parseRecordId('file', request.params.id), request.params.id);
+  const load = (request: FileRequest) => ctx.files.get(request.caller, parseRecordId('file', request.params.id), request.params.id);
 
   app.post('/files', async (request, reply) => {
     await checkUploadQuota(ctx.limits, request, reply);
@@ -52,7 +52,7 @@ export function mistralFilesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/files', async (request) => {
     const q = parseOrThrow(listQuery, request.query);
     const { files, total } = await ctx.fileSearch.search({
-      orgId: request.caller.orgId,
+      tenant: request.caller,
       page: q.page,
       pageSize: q.page_size,
       sampleTypes: q.sample_type,
@@ -67,7 +67,7 @@ export function mistralFilesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/files/:id', async (request: FileRequest) => ({ ...toFileOut(await load(request)), deleted: false }));
 
   app.delete('/files/:id', async (request: FileRequest) => {
-    const row = await ctx.files.delete(request.caller.orgId, parseRecordId('file', request.params.id), request.params.id);
+    const row = await ctx.files.delete(request.caller, parseRecordId('file', request.params.id), request.params.id);
     return { id: row.id, object: 'file', deleted: true };
   });
 

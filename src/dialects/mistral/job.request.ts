@@ -60,8 +60,7 @@ export function toCreateCommand(body: JobIn, caller: Caller): CreateJobCommand {
     throw invalidRequest('Repositories can only be used by completion jobs.', 'repositories', 'invalid_value');
   }
   return {
-    orgId: caller.orgId,
-    projectId: caller.projectId,
+    tenant: { orgId: caller.orgId, projectId: caller.projectId },
     createdVia: 'mistral',
     createdBy: caller.keyFingerprint,
     jobType,

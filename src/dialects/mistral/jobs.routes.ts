@@ -12,7 +12,7 @@ type JobRequest = FastifyRequest<{ Params: { id: string } }>;
 
 export function mistralJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   const load = (request: JobRequest): Promise<Job> =>
-    ctx.jobs.get(request.caller.orgId, parseRecordId('job', request.params.id), request.params.id);
+    ctx.jobs.get(request.caller, parseRecordId('job', request.params.id), request.params.id);
   const detailed = async (job: Job) => toDetailedJobOut(job, await ctx.events.all(job.id, 'message'), await ctx.checkpoints.all(job.id));
 
   app.post('/fine_tuning/jobs', async (request) => {
@@ -26,11 +26,11 @@ export function mistralJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/fine_tuning/jobs', async (request) => {
     const q = parseOrThrow(listJobsQuery, request.query);
     const { jobs, total } = await ctx.jobSearch.search({
-      orgId: request.caller.orgId,
+      tenant: request.caller,
       model: q.model,
       createdAfter: q.created_after,
       createdBefore: q.created_before,
-      // Without API keys every caller is anonymous: "mine" is then every job of the org.
+      // Without API keys every caller is anonymous: "mine" is then every job of the project.
       createdBy: q.created_by_me && request.caller.keyFingerprint ? request.caller.keyFingerprint : undefined,
       statuses: q.status ? statusesShownAs(q.status) : undefined,
       suffix: q.suffix,
@@ -47,7 +47,7 @@ export function mistralJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   for (const action of ['cancel', 'start'] as const) {
     app.post(`/fine_tuning/jobs/:id/${action}`, async (request: JobRequest) => {
       const job = await load(request);
-      return detailed(await ctx.jobs[action](job.orgId, job.id));
+      return detailed(await ctx.jobs[action](job, job.id));
     });
   }
 }

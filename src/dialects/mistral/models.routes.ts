@@ -4,6 +4,7 @@ import { invalidRequest, notFound } from '../../errors/app-error.ts';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import type { CatalogModel } from '../../models/model-catalog.ts';
 import type { AppContext } from '../../server/context.ts';
+import { type Tenant, tenantOfRow } from '../../tenancy/principal.ts';
 import { classifierTargetsOf } from './job-options.ts';
 import { toFtModelOut, toModelCard } from './model.mappers.ts';
 
@@ -16,39 +17,39 @@ export function mistralModelsRoutes(app: FastifyInstance, ctx: AppContext) {
   const maxContext = ctx.config.maxSeqLen;
   const targets = async (m: CatalogModel) => {
     if (m.kind === 'base' || m.row.model_type !== 'classifier') return null;
-    return classifierTargetsOf(await ctx.jobs.get(m.row.org_id, m.row.job_id));
+    return classifierTargetsOf(await ctx.jobs.get(tenantOfRow(m.row), m.row.job_id)); // a shared model's job is its own project's
   };
-  const fineTuned = async (orgId: string, id: string) => {
-    const model = await ctx.catalog.require(orgId, id);
+  const fineTuned = async (tenant: Tenant, id: string) => {
+    const model = await ctx.catalog.require(tenant, id);
     if (model.kind === 'base') throw invalidRequest(`The model '${id}' is a base model; only fine-tuned models can be changed.`, 'model_id', 'model_not_editable');
     return model;
   };
 
   app.get('/models', async (request) => {
-    const models = await ctx.catalog.list(request.caller.orgId);
+    const models = await ctx.catalog.list(request.caller);
     return { object: 'list', data: await Promise.all(models.map(async (m) => toModelCard(m, maxContext, await targets(m)))) };
   });
 
   app.get('/models/*', async (request: ModelRequest) => {
-    const model = await ctx.catalog.require(request.caller.orgId, request.params['*']);
+    const model = await ctx.catalog.require(request.caller, request.params['*']);
     return toModelCard(model, maxContext, await targets(model));
   });
 
   app.delete('/models/*', async (request: ModelRequest) => {
     const id = request.params['*'];
-    await ctx.catalog.delete(request.caller.orgId, id);
+    await ctx.catalog.delete(request.caller, id);
     return { id, object: 'model', deleted: true };
   });
 
   app.patch('/fine_tuning/models/*', async (request: ModelRequest) => {
     const body = parseOrThrow(updateIn, request.body ?? {});
     const id = request.params['*'];
-    await fineTuned(request.caller.orgId, id);
-    await ctx.catalog.update(request.caller.orgId, id, {
+    await fineTuned(request.caller, id);
+    await ctx.catalog.update(request.caller, id, {
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(body.description !== undefined ? { description: body.description } : {}),
     });
-    const model = await fineTuned(request.caller.orgId, id);
+    const model = await fineTuned(request.caller, id);
     return toFtModelOut(model, maxContext, await targets(model));
   });
 
@@ -60,7 +61,7 @@ export function mistralModelsRoutes(app: FastifyInstance, ctx: AppContext) {
       handler: async (request: ModelRequest) => {
         const match = /^(.+)\/archive$/.exec(request.params['*']);
         if (!match) throw notFound(`Invalid URL (${request.method} ${request.url})`, null, 'unknown_url');
-        const row = await ctx.catalog.update(request.caller.orgId, (await fineTuned(request.caller.orgId, match[1]!)).id, { archived });
+        const row = await ctx.catalog.update(request.caller, (await fineTuned(request.caller, match[1]!)).id, { archived });
         return { id: row.id, object: 'model', archived: Boolean(row.archived) };
       },
     });

@@ -14,7 +14,7 @@ import { type ChatCompletionRequest, chatCompletionRequestSchema } from './chat.
 export function openAiChatRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/chat/completions', async (request, reply) => {
     const body = parseOrThrow(chatCompletionRequestSchema, request.body);
-    const generation = await limitTokens(ctx.limits, request, reply, () => ctx.inference.generate(request.caller.orgId, body.model, {
+    const generation = await limitTokens(ctx.limits, request, reply, () => ctx.inference.generate(request.caller, body.model, {
       messages: toChatMessages(body.messages),
       maxTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
       temperature: body.temperature ?? 1,

@@ -36,21 +36,21 @@ export function openAiFilesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/files', async (request) => {
     const q = parseOrThrow(listQuery, request.query);
     const after = q.after ? (parseRecordId('file', q.after) ?? '00000000-0000-0000-0000-000000000000') : undefined;
-    const rows = await ctx.files.page({ orgId: request.caller.orgId, purpose: q.purpose, limit: q.limit, order: q.order, after });
+    const rows = await ctx.files.page({ tenant: request.caller, purpose: q.purpose, limit: q.limit, order: q.order, after });
     return cursorPage(rows, q.limit, toWireFile, true);
   });
 
   app.get<{ Params: { id: string } }>('/files/:id', async (request) => {
-    return toWireFile(await ctx.files.get(request.caller.orgId, parseRecordId('file', request.params.id), request.params.id));
+    return toWireFile(await ctx.files.get(request.caller, parseRecordId('file', request.params.id), request.params.id));
   });
 
   app.delete<{ Params: { id: string } }>('/files/:id', async (request) => {
-    const row = await ctx.files.delete(request.caller.orgId, parseRecordId('file', request.params.id), request.params.id);
+    const row = await ctx.files.delete(request.caller, parseRecordId('file', request.params.id), request.params.id);
     return { id: toWireFile(row).id, object: 'file', deleted: true };
   });
 
   app.get<{ Params: { id: string } }>('/files/:id/content', async (request, reply) => {
-    const row = await ctx.files.get(request.caller.orgId, parseRecordId('file', request.params.id), request.params.id);
+    const row = await ctx.files.get(request.caller, parseRecordId('file', request.params.id), request.params.id);
     return sendFileContent(reply, ctx.files, row);
   });
 }

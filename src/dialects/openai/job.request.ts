@@ -2,6 +2,7 @@ import { invalidRequest } from '../../errors/app-error.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import type { Integration, RequestedHyperparameters } from '../../jobs/job.ts';
 import type { CreateJobCommand } from '../../jobs/jobs.service.ts';
+import type { Principal } from '../../tenancy/principal.ts';
 import type { CreateJobRequest, SupervisedHyperparameters } from './job.schemas.ts';
 
 function fileId(id: string, param: string): string {
@@ -29,7 +30,7 @@ const toIntegration = ({ wandb: w }: NonNullable<CreateJobRequest['integrations'
 });
 
 /** CreateJobRequest → CreateJobCommand, a pure function. */
-export function toCreateCommand(body: CreateJobRequest, orgId: string, createdBy: string | null): Omit<CreateJobCommand, 'projectId'> {
+export function toCreateCommand(body: CreateJobRequest, caller: Principal): CreateJobCommand {
   const hp = pickHyperparameters(body);
   const hyperparameters: RequestedHyperparameters = {
     n_epochs: hp.n_epochs ?? 'auto',
@@ -37,9 +38,9 @@ export function toCreateCommand(body: CreateJobRequest, orgId: string, createdBy
     learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto',
   };
   return {
-    orgId,
+    tenant: { orgId: caller.orgId, projectId: caller.projectId },
     createdVia: 'openai',
-    createdBy,
+    createdBy: caller.keyFingerprint,
     jobType: 'completion',
     model: body.model,
     trainingFiles: [{ file_id: fileId(body.training_file, 'training_file'), weight: 1 }],

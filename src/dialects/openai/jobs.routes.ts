@@ -41,11 +41,11 @@ const pausedVerbs = { cancel: 'cancel', pause: 'get', resume: 'start' } as const
 
 export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   const load = (request: JobRequest): Promise<Job> =>
-    ctx.jobs.get(request.caller.orgId, parseRecordId('job', request.params.id), request.params.id);
+    ctx.jobs.get(request.caller, parseRecordId('job', request.params.id), request.params.id);
 
   app.post('/fine_tuning/jobs', async (request) => {
     const body = parseOrThrow(createJobSchema, request.body ?? {});
-    return toWireJob(await ctx.jobs.create({ ...toCreateCommand(body, request.caller.orgId, request.caller.keyFingerprint), projectId: request.caller.projectId }));
+    return toWireJob(await ctx.jobs.create(toCreateCommand(body, request.caller)));
   });
 
   app.get('/fine_tuning/jobs', async (request) => {
@@ -53,7 +53,7 @@ export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
     const { after, limit } = parseOrThrow(cursorQuery(20, 100), { after: query.after, limit: query.limit });
     const afterId = after ? (parseRecordId('job', after) ?? 'none') : undefined;
     const status = statusFilter(query.status);
-    const jobs = await ctx.jobs.list({ orgId: request.caller.orgId, limit, after: afterId, metadata: metadataFilter(query), status });
+    const jobs = await ctx.jobs.list({ tenant: request.caller, limit, after: afterId, metadata: metadataFilter(query), status });
     return cursorPage(jobs, limit, toWireJob, false);
   });
 
@@ -62,7 +62,7 @@ export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   for (const action of ['cancel', 'pause', 'resume'] as const) {
     app.post(`/fine_tuning/jobs/:id/${action}`, async (request: JobRequest) => {
       const job = await load(request);
-      return toWireJob(await ctx.jobs[shownAsPaused(job) ? pausedVerbs[action] : action](job.orgId, job.id));
+      return toWireJob(await ctx.jobs[shownAsPaused(job) ? pausedVerbs[action] : action](job, job.id));
     });
   }
 

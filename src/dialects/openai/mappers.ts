@@ -126,5 +126,12 @@ export function toWireModel(m: CatalogModel) {
   const common = { id: m.id, object: 'model' as const, created: unixSeconds(m.created) };
   if (m.kind === 'base') return { ...common, owned_by: 'system', description: m.base.description };
   const what = m.kind === 'checkpoint' ? 'checkpoint of' : 'fine-tuned from';
-  return { ...common, owned_by: m.row.org_id, description: `${what} ${m.row.base_model} by job ${toOpenAiId('job', m.row.job_id)} (${m.row.training_mode})` };
+  return {
+    ...common,
+    owned_by: m.row.org_id,
+    description: `${what} ${m.row.base_model} by job ${toOpenAiId('job', m.row.job_id)} (${m.row.training_mode})`,
+    // Extensions: the project it belongs to, and whether the organization's other projects may use it.
+    selftune_project_id: m.row.project_id,
+    selftune_shared_with_organization: m.row.shared_with_org === 1,
+  };
 }

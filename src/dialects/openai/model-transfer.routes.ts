@@ -49,7 +49,7 @@ export function openAiModelTransferRoutes(app: FastifyInstance, ctx: AppContext)
   // A tar archive of the model folder's files (no enclosing folder), streamed as it is packed.
   app.get<{ Params: { '*': string } }>('/model_exports/*', async (request, reply) => {
     const q = parseOrThrow(exportQuery, request.query);
-    const exported = await ctx.exporter.export(request.caller.orgId, request.params['*'], q.merged === 'true');
+    const exported = await ctx.exporter.export(request.caller, request.params['*'], q.merged === 'true');
     reply.raw.once('close', () => void exported.remove());
     const filename = `${request.params['*'].replace(/[^A-Za-z0-9._-]+/g, '_')}${q.merged === 'true' ? '-merged' : ''}.tar`;
     return reply.header('content-type', 'application/x-tar').header('content-disposition', `attachment; filename="${filename}"`).send(pack(exported.dir));

@@ -27,7 +27,7 @@ export async function trainerSpec(job: Job, model: TrainableModel, runDir: strin
     const absolute = isAbsolute(p) ? p : join(place.dataDir, p);
     return store ? relative(place.dataDir, absolute) : absolute;
   };
-  const filePath = async (id: string) => files.localCopy(await files.get(job.orgId, id));
+  const filePath = async (id: string) => files.localCopy(await files.get(job, id));
   const inputs = await trainingInputs(job, job.stats.filtered_files ?? {}, filePath);
   return {
     job_id: job.id,

@@ -68,7 +68,7 @@ export async function storeUpload(
 ): Promise<FileRow> {
   const { staged, fields } = await receiveUpload(request, stagingPath, limitBytes);
   try {
-    return await files.createFromUpload(request.caller.orgId, staged, options(fields));
+    return await files.createFromUpload(request.caller, staged, options(fields));
   } finally {
     await rm(staged.path, { force: true }); // already moved into the store on success
   }
