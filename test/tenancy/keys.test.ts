@@ -41,3 +41,14 @@ test("a project key's OpenAI-Project header must name its own project; an admin 
   assert.equal(await status(openAiClient(t, ADMIN_KEY, { project: 'proj_default' }).files.list()), 200);
   assert.equal(await status(openAiClient(t, ADMIN_KEY, { project: tenant.projectId }).files.list()), 404, 'another organization\'s project');
 });
+
+test('adding a base model (a pull from the Hub) is for admin keys: every project shares base models', async () => {
+  const member = await createTenant(t);
+  const refused = await fetch(`${t.url}/v1/model_pulls`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${member.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'acme/tiny' }),
+  });
+  assert.equal(refused.status, 403);
+  assert.equal((await refused.json()).error.code, 'insufficient_permissions');
+});

@@ -109,7 +109,7 @@ export const MATRIX: Record<string, Probe[]> = {
   'GET /v1/model_exports/*': [...eachModel((m) => get(`/v1/model_exports/${enc(m)}`)), refused((r) => get(`/v1/model_exports/${enc(r.model)}?merged=true`))],
   'GET /v1/model_pulls': [{ kind: 'deployment', reason: 'base model downloads are the deployment\'s: base models are shared by every project' }],
   'GET /v1/model_pulls/:id': [{ kind: 'deployment', reason: 'a base model download, not a project\'s record' }],
-  'POST /v1/model_pulls': [{ kind: 'deployment', reason: 'downloads a base model from the Hugging Face Hub (shared by every project; no network in tests)' }],
+  'POST /v1/model_pulls': [{ kind: 'deployment', reason: 'downloads a base model from the Hugging Face Hub, shared by every project: admin keys only (test/tenancy/keys.test.ts)' }],
 
   // OpenAI: inference
   'POST /v1/chat/completions': [

@@ -5,6 +5,7 @@ import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { unixSeconds } from '../../ids/clock.ts';
 import type { ModelPull } from '../../models/model-pulls.ts';
 import type { AppContext } from '../../server/context.ts';
+import { requireAdmin } from '../../tenancy/admin-access.ts';
 
 // selftune extensions (no OpenAI counterpart): models in from the Hugging Face
 // Hub, fine-tuned models out as standalone Hugging Face folders. Their own
@@ -38,6 +39,8 @@ export const toWirePull = (p: ModelPull) => ({
 
 export function openAiModelTransferRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/model_pulls', async (request) => {
+    // A base model is every project's: adding one is the organization admin's call.
+    requireAdmin(request.caller);
     const body = parseOrThrow(pullIn, request.body ?? {});
     return toWirePull(ctx.modelPulls.start({ model: body.model, revision: body.revision, includePatterns: body.include_patterns }));
   });
