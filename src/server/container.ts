@@ -38,6 +38,7 @@ import { Scheduler } from '../queue/scheduler.ts';
 import { toOpenAiId } from '../ids/ids.ts';
 import { TenancyRepository } from '../tenancy/tenancy.repository.ts';
 import { Authenticator } from './auth.ts';
+import { PublicUrl } from './http/public-url.ts';
 import type { AppContext } from './context.ts';
 
 /** Statuses in which a job still needs its files. */
@@ -110,7 +111,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const auth = new Authenticator(tenancy, { adminKey: config.adminKey, apiKeys: config.apiKeys }, clock);
   const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null, tenancy, auth,
     fileSearch: new FileSearch(store.db),
-    signedUrls: new SignedUrls(store.db, config.dataDir),
+    signedUrls: new SignedUrls(store.db, config.dataDir, new PublicUrl(config.publicUrl, config.port)),
     stagingPath: (name) => blobs.stagingPath(name) };
   return { ctx, blobs, mirror, scheduler, executor, signals, log, runnerUrl: ray?.runnerUrl ?? null };
 }

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { mistralPlugin } from '../dialects/mistral/mistral.plugin.ts';
@@ -17,9 +18,9 @@ export interface Health {
 }
 
 /** The HTTP surface: both dialects, health, and the plumbing they share. */
-export async function buildHttp(ctx: AppContext, health: Health): Promise<FastifyInstance> {
+export async function buildHttp(ctx: AppContext, health: Health, logStream?: Writable): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel },
+    logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel, ...(logStream ? { stream: logStream } : {}) },
     // Request lines only when debugging: a polling SDK would otherwise fill the log.
     logController: new LogController({ disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace' }),
     bodyLimit: 8 * 1024 * 1024,
