@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { toFile } from 'openai';
 import { demoTrainingJsonl } from '../../src/demo/demo-data.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { SHORT_WAIT_MS, waitUntil } from '../helpers/wait.ts';
-import { filePartHead, openRaw, uploadHead } from './slow-socket.ts';
+import { filePartHead, openRaw, uploadHead, within } from './slow-socket.ts';
 
 // An upload that declares more than the server accepts is refused before its
 // body is read; one that stalls, or takes too long, is cut and leaves nothing
@@ -18,7 +17,7 @@ before(async () => {
 });
 after(() => t.close());
 
-const staged = async () => (await readdir(join(t.dataDir, '.staging')).catch(() => [] as string[])).concat(await readdir(t.server.ctx.stagingPath('')).catch(() => []));
+const staged = () => readdir(t.server.ctx.stagingPath(''));
 const TWO_GB = 2 * 1024 ** 3;
 
 /** The status line and JSON body of the one response on a raw connection. */
@@ -34,7 +33,7 @@ for (const [path, check] of [
   test(`${path}: an upload that declares 2 GB and sends 13 bytes gets its 413 at once, and the connection is closed`, async () => {
     const c = await openRaw(t.url);
     c.write(uploadHead(path, TWO_GB) + 'thirteen byte');
-    await Promise.race([c.closed, waitUntil(() => false, { timeoutMs: SHORT_WAIT_MS, what: 'the server to answer and close' })]);
+    await within(c.closed, SHORT_WAIT_MS, 'the server to answer and close');
     const r = response(c.received());
     assert.equal(r.status, 413, c.received());
     assert.match(r.head, /connection: close/i);
@@ -57,7 +56,7 @@ test('an upload that stops sending mid-body is cut after the idle timeout and le
   const c = await openRaw(t.url);
   c.write(uploadHead('/v1/files', 100_000) + filePartHead() + demoTrainingJsonl().slice(0, 500));
   await waitUntil(async () => (await staged()).length > 0, { timeoutMs: SHORT_WAIT_MS, what: 'the upload to be staged' });
-  await Promise.race([c.closed, waitUntil(() => false, { timeoutMs: SHORT_WAIT_MS, what: 'the stalled upload to be cut' })]);
+  await within(c.closed, SHORT_WAIT_MS, 'the stalled upload to be cut');
   await waitUntil(async () => (await staged()).length === 0, { timeoutMs: SHORT_WAIT_MS, what: 'the staged part to be removed' });
   assert.equal(await t.client.files.list().then((p) => p.data.length), 0, 'no file was stored');
 });
@@ -66,7 +65,7 @@ test('an upload that keeps trickling past the total upload timeout is cut and le
   const c = await openRaw(t.url);
   c.write(uploadHead('/v1/files', 100_000) + filePartHead());
   const trickling = c.trickle('x'.repeat(90_000), 1, 200); // never idle for the 1 s idle limit, and would take 5 hours
-  await Promise.race([c.closed, waitUntil(() => false, { timeoutMs: SHORT_WAIT_MS, what: 'the slow upload to be cut' })]);
+  await within(c.closed, SHORT_WAIT_MS, 'the slow upload to be cut');
   await trickling;
   await waitUntil(async () => (await staged()).length === 0, { timeoutMs: SHORT_WAIT_MS, what: 'the staged part to be removed' });
 });
@@ -74,7 +73,7 @@ test('an upload that keeps trickling past the total upload timeout is cut and le
 test('headers that trickle past the headers timeout are cut', async () => {
   const c = await openRaw(t.url);
   const trickling = c.trickle(`GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'a'.repeat(10_000)}\r\n\r\n`, 1, 100);
-  await Promise.race([c.closed, waitUntil(() => false, { timeoutMs: SHORT_WAIT_MS, what: 'the slow headers to be cut' })]);
+  await within(c.closed, SHORT_WAIT_MS, 'the slow headers to be cut');
   await trickling;
   assert.doesNotMatch(c.received(), /HTTP\/1\.1 200/);
 });
