@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, JobRow } from '../db/schema.ts';
 import type { Job, JobChanges } from './job.ts';
 import { jobChangesToRow, jobFromRow, newJobRow } from './job.codec.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 
 export interface JobListQuery {
   orgId: string;
@@ -15,11 +16,15 @@ export interface JobListQuery {
 }
 
 export class JobsRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `secrets` seals the jobs' tokens and keys as they are written. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly secrets: SecretBox,
+  ) {}
 
   /** `createdVia`: which API asked, stored as provenance only. */
   async insert(job: Job, createdVia: 'openai' | 'mistral'): Promise<void> {
-    await this.db.insertInto('jobs').values(newJobRow(job, createdVia)).execute();
+    await this.db.insertInto('jobs').values(newJobRow(job, createdVia, this.secrets)).execute();
   }
 
   async find(orgId: string, id: string): Promise<Job | undefined> {
@@ -36,7 +41,7 @@ export class JobsRepository {
   async update(id: string, changes: Omit<JobChanges, 'status'>, nowMs: number): Promise<Job> {
     const row = await this.db
       .updateTable('jobs')
-      .set({ ...jobChangesToRow(changes), modified_at: nowMs })
+      .set({ ...jobChangesToRow(changes, this.secrets), modified_at: nowMs })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -47,7 +52,7 @@ export class JobsRepository {
   async transition(id: string, from: readonly string[], changes: JobChanges, nowMs: number): Promise<Job | undefined> {
     const row = await this.db
       .updateTable('jobs')
-      .set({ ...jobChangesToRow(changes), modified_at: nowMs })
+      .set({ ...jobChangesToRow(changes, this.secrets), modified_at: nowMs })
       .where('id', '=', id)
       .where('status', 'in', from)
       .returningAll()

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { invalidRequest } from '../errors/app-error.ts';
 import type { RepositoryInput } from '../jobs/job.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 import { checkRepositoryNames } from './repository-names.ts';
 
 const exec = promisify(execFile);
@@ -18,7 +19,11 @@ const MAX_FILE_BYTES = 256 * 1024;
  * validation). The clone is removed; only the samples file is kept.
  */
 export class RepositoryImporter {
-  constructor(private readonly gitBaseUrl: string) {}
+  /** `secrets` opens the stored (sealed) tokens, here only, for git's environment. */
+  constructor(
+    private readonly gitBaseUrl: string,
+    private readonly secrets: SecretBox,
+  ) {}
 
   /** The repository with its ref (the default branch when none was given) and the commit it names now. */
   async resolve(repo: RepositoryInput, param: string): Promise<RepositoryInput> {
@@ -72,7 +77,7 @@ export class RepositoryImporter {
     // The token travels as a header set through git's environment: never in the URL (which git may
     // print in errors) nor on the command line (which other users of the machine can read).
     const auth = repo.token
-      ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${repo.token}`).toString('base64')}` }
+      ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${this.secrets.open(repo.token)}`).toString('base64')}` }
       : {};
     try {
       return (await exec('git', args, { env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...auth } })).stdout.trim();

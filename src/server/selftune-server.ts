@@ -13,6 +13,7 @@ import type { AppContext } from './context.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { buildHttp, type Health } from './http.ts';
 import { ExposureRefused, judgeExposure } from './http/exposure.ts';
+import { openSecretBox } from '../secrets/server-key.ts';
 
 export interface SelftuneServer {
   app: FastifyInstance;
@@ -41,22 +42,25 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv; logS
   const unlock = lockDataDir(config.dataDir);
   const store = openStore(config.databaseUrl, paths.database);
   let storage: Storage;
+  let secrets: Awaited<ReturnType<typeof openSecretBox>>;
   try {
     storage = buildStorage(config, paths, opts.awsEnv ?? process.env);
     await migrate(store);
     await storage.blobs.init(); // with object storage: fails here, naming the settings, when the bucket cannot be reached
+    secrets = await openSecretBox({ configured: config.secretKey, dataDir: config.dataDir, sharedDatabase: config.databaseUrl !== null }, store.db);
   } catch (err) {
     await store.close();
     unlock();
     throw err;
   }
-  const { ctx, scheduler, executor, log, runnerUrl } = buildContainer(config, store, paths, storage);
+  const { ctx, scheduler, executor, log, runnerUrl } = buildContainer(config, store, paths, storage, secrets.box);
   await mkdir(paths.runs, { recursive: true });
   const health: Health = { ready: false, problem: null, executorProblem: () => executor.problem?.() ?? null, activeJobs: () => scheduler.activeJobs };
   const app = await buildHttp(ctx, health, opts.logStream);
   runnerUrl?.follow(app.server, config.host);
   ctx.signedUrls.publicUrl.follow(app.server, config.host);
   log.use(app.log);
+  if (secrets.warning) app.log.warn(secrets.warning);
 
   const ready = (async () => {
     await Promise.all([
