@@ -13,7 +13,7 @@ import { chatCommand, classifyCommand } from './use.command.ts';
 const USAGE = `selftune — a self-hosted fine-tuning server (OpenAI and Mistral APIs)
 
 Server:
-  selftune serve [--port P] [--host H] [--data-dir D]
+  selftune serve [--port P] [--host H] [--data-dir D] [--allow-no-auth]
 
 Client (talks to SELFTUNE_BASE_URL or --base-url, default http://127.0.0.1:8080,
 with SELFTUNE_API_KEY when the server has keys; --json on any read command):
@@ -43,6 +43,7 @@ const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'data-dir': { type: 'string' },
+  'allow-no-auth': { type: 'boolean' },
   'base-url': { type: 'string' },
   json: { type: 'boolean' },
   purpose: { type: 'string' },
@@ -81,7 +82,7 @@ async function dispatch(argv: string[]): Promise<number> {
   const [command, action, ...rest] = positionals;
   if (flags.version) return void console.log('selftune 0.1.0'), 0;
   if (!command || flags.help) return void process.stdout.write(USAGE), 0;
-  if (command === 'serve') return serve({ port: flags.port, host: flags.host, dataDir: flags['data-dir'] });
+  if (command === 'serve') return serve({ port: flags.port, host: flags.host, dataDir: flags['data-dir'], allowNoAuth: flags['allow-no-auth'] });
   const ctx = cliContext({ baseUrl: flags['base-url'], json: flags.json });
   switch (command) {
     case 'files':

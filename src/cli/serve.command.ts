@@ -1,11 +1,19 @@
 import { loadConfig } from '../config/config.ts';
+import { ExposureRefused } from '../server/http/exposure.ts';
 import { createServer } from '../server/selftune-server.ts';
+import { CliError } from './cli-context.ts';
 
 /** `selftune serve`: runs until SIGINT/SIGTERM, then checkpoints running jobs and exits. */
-export async function serve(flags: { port?: string | undefined; host?: string | undefined; dataDir?: string | undefined }): Promise<number> {
-  const config = loadConfig({ port: flags.port, host: flags.host, dataDir: flags.dataDir });
+export async function serve(flags: { port?: string | undefined; host?: string | undefined; dataDir?: string | undefined; allowNoAuth?: boolean | undefined }): Promise<number> {
+  const config = loadConfig({ port: flags.port, host: flags.host, dataDir: flags.dataDir, allowNoAuth: flags.allowNoAuth ? 'true' : undefined });
   const server = await createServer(config);
-  const address = await server.app.listen({ port: config.port, host: config.host });
+  let address: string;
+  try {
+    address = await server.listen();
+  } catch (err) {
+    await server.close();
+    throw err instanceof ExposureRefused ? new CliError(err.message) : err;
+  }
   server.app.log.info(`selftune listening on ${address} (data in ${config.dataDir})`);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -7,6 +7,10 @@ import { repoRoot } from './paths.ts';
 const configSchema = z.object({
   host: z.string().default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Serve on a non-loopback address although no API key exists (anyone who reaches it is an admin). */
+  allowNoAuth: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** The address clients reach this server at (`https://tune.example.com`): signed file URLs point here, never at a request's Host header. */
+  publicUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), 'expected http(s)://host[:port][/path]').nullable().default(null),
   dataDir: z.string().default('data'),
   /** postgres://… to keep records in Postgres instead of SQLite in the data directory. */
   databaseUrl: z.string().url().nullable().default(null),
@@ -22,6 +26,12 @@ const configSchema = z.object({
   maxConcurrentJobs: z.coerce.number().int().min(1).max(64).default(1),
   /** Largest accepted upload, in bytes (OpenAI's limit is 512 MB). */
   maxUploadBytes: z.coerce.number().int().min(1).default(512 * 1024 * 1024),
+  /** A request's headers must have arrived within this many seconds of its connection's first byte. */
+  headersTimeoutSeconds: z.coerce.number().positive().default(30),
+  /** An upload (a request body) that sends no byte for this long is cut. */
+  bodyIdleTimeoutSeconds: z.coerce.number().positive().default(60),
+  /** An upload's whole body must have arrived within this long. */
+  uploadTimeoutSeconds: z.coerce.number().positive().default(3600),
   /** How long a claimed job stays ours without a heartbeat before another scheduler may recover it. */
   leaseSeconds: z.coerce.number().min(1).default(30),
   /** How often the running executor renews its lease and checks for cancel/pause. */
@@ -39,6 +49,8 @@ const configSchema = z.object({
   /** The default organization's first admin key (Admin API, organizations); with it, or any other key, every request needs a key. */
   adminKey: z.string().min(20, 'an admin key needs at least 20 characters').nullable().default(null),
   /** Member keys of the default project; while no key exists at all, any bearer token (or none) is accepted (loopback only). */
+  /** 64 hex digits (AES-256) that encrypt secrets at rest (W&B keys, git tokens); unset: a key file made in the data directory (SQLite) — replicas on Postgres must share one. */
+  secretKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (openssl rand -hex 32)').nullable().default(null),
   apiKeys: z.string().default('').transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean)),
   /** Serve fine-tune-results files base64-encoded, as OpenAI's API does. */
   resultFilesBase64: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
@@ -91,6 +103,8 @@ export type ConfigInput = Partial<Record<keyof z.input<typeof configSchema>, str
 const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   host: 'SELFTUNE_HOST',
   port: 'PORT',
+  allowNoAuth: 'SELFTUNE_ALLOW_NO_AUTH',
+  publicUrl: 'SELFTUNE_PUBLIC_URL',
   dataDir: 'SELFTUNE_DATA_DIR',
   databaseUrl: 'SELFTUNE_DATABASE_URL',
   blobUrl: 'SELFTUNE_BLOB_URL',
@@ -99,6 +113,9 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   rayConnectTimeoutSeconds: 'SELFTUNE_RAY_CONNECT_TIMEOUT_SECONDS',
   maxConcurrentJobs: 'SELFTUNE_MAX_CONCURRENT_JOBS',
   maxUploadBytes: 'SELFTUNE_MAX_UPLOAD_BYTES',
+  headersTimeoutSeconds: 'SELFTUNE_HEADERS_TIMEOUT_SECONDS',
+  bodyIdleTimeoutSeconds: 'SELFTUNE_BODY_IDLE_TIMEOUT_SECONDS',
+  uploadTimeoutSeconds: 'SELFTUNE_UPLOAD_TIMEOUT_SECONDS',
   leaseSeconds: 'SELFTUNE_LEASE_SECONDS',
   heartbeatSeconds: 'SELFTUNE_HEARTBEAT_SECONDS',
   maxRecoveries: 'SELFTUNE_MAX_RECOVERIES',
@@ -108,6 +125,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   demoModelCache: 'SELFTUNE_DEMO_MODEL_CACHE',
   apiKeys: 'SELFTUNE_API_KEYS',
   adminKey: 'SELFTUNE_ADMIN_KEY',
+  secretKey: 'SELFTUNE_SECRET_KEY',
   resultFilesBase64: 'SELFTUNE_RESULT_FILES_BASE64',
   minTrainingExamples: 'SELFTUNE_MIN_TRAINING_EXAMPLES',
   maxSeqLen: 'SELFTUNE_MAX_SEQ_LEN',

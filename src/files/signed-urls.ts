@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { appError } from '../errors/app-error.ts';
+import type { PublicUrl } from '../server/http/public-url.ts';
 
 const SECRET_NAME = 'url-signing';
 /** Where data directories made before the secret moved to the database kept it; adopted so their links stay valid. */
@@ -24,6 +25,8 @@ export class SignedUrls {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dataDir: string,
+    /** Where links point: the configured public address, never the request's Host header. */
+    readonly publicUrl: PublicUrl,
   ) {}
 
   private key(): Promise<Buffer> {
@@ -51,6 +54,11 @@ export class SignedUrls {
   async sign(projectId: string, fileId: string, expiresAtSeconds: number): Promise<string> {
     const signature = await this.mac(projectId, fileId, expiresAtSeconds);
     return new URLSearchParams({ project: projectId, expires: String(expiresAtSeconds), signature }).toString();
+  }
+
+  /** The full link to `contentPath` (the file's download route), valid until `expiresAtSeconds`. */
+  async link(contentPath: string, projectId: string, fileId: string, expiresAtSeconds: number): Promise<string> {
+    return this.publicUrl.resolve(`${contentPath}?${await this.sign(projectId, fileId, expiresAtSeconds)}`);
   }
 
   /** The project the link was made for; throws 403 when tampered with or expired. */

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { SecretBox } from '../secrets/secret-box.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +31,7 @@ export async function openJobStore(nowMs: () => number): Promise<JobStore> {
   const dir = await mkdtemp(join(tmpdir(), 'selftune-job-store-'));
   const store = openSqlite(join(dir, 'jobs.db'));
   await migrate(store);
-  const jobs = new JobsRepository(store.db);
+  const jobs = new JobsRepository(store.db, new SecretBox(randomBytes(32)));
   const events = new EventsRepository(store.db);
   // Files, catalogue and repository importer are only used by `create`, which these tests do not call.
   const service = new JobsService(jobs, events, {} as never, {} as never, new JobSignals(), { nowMs }, {} as never);

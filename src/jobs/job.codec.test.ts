@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JobRow } from '../db/schema.ts';
+import { randomBytes } from 'node:crypto';
+import { isSealed, SecretBox } from '../secrets/secret-box.ts';
 import { jobChangesToRow, jobFromRow } from './job.codec.ts';
+
+const secrets = new SecretBox(randomBytes(32));
 
 // Rows written by older versions read as typed jobs; what the codec writes reads back the same.
 
@@ -43,8 +47,26 @@ test('an older OpenAI row, and options and integrations written then read back u
   assert.deepEqual(old.options, { invalidSampleSkipPercentage: 0, repositories: [], classifierTargets: null, wandbUrl: null, lrSchedule: 'linear', modelNaming: 'openai', estimate: false });
 
   const options = { ...old.options, lrSchedule: 'cosine' as const, repositories: [{ type: 'github' as const, owner: 'o', name: 'r', ref: null, weight: 1, commitId: null, token: 't', samples: null }] };
-  const written = jobChangesToRow({ options, integrations: old.integrations });
+  const written = jobChangesToRow({ options, integrations: old.integrations }, secrets);
   const again = jobFromRow(row({ options: written.options as string, integrations: written.integrations as string }));
-  assert.deepEqual(again.options, options);
+  const token = again.options.repositories[0]!.token!;
+  assert.ok(isSealed(token) && secrets.open(token) === 't', 'the token reads back sealed, and opens to itself');
+  assert.deepEqual({ ...again.options, repositories: [{ ...again.options.repositories[0]!, token: 't' }] }, options);
   assert.deepEqual(again.integrations, old.integrations);
+});
+
+test('secrets are sealed on write; rows from before sealing (plaintext) still open', () => {
+  const apiKey = 'w'.repeat(40);
+  const integrations = [{ type: 'wandb' as const, project: 'p', name: null, runName: null, entity: null, tags: [], apiKey }];
+  const options = { ...jobFromRow(row({})).options, repositories: [{ type: 'github' as const, owner: 'o', name: 'r', ref: null, weight: 1, commitId: null, token: 'ghp_tokenvalue', samples: null }] };
+  const written = jobChangesToRow({ options, integrations }, secrets);
+  assert.doesNotMatch(`${written.options}${written.integrations}`, /ghp_tokenvalue|wwwwwwwwww/);
+  const job = jobFromRow(row({ options: written.options as string, integrations: written.integrations as string }));
+  assert.equal(secrets.open(job.integrations[0]!.apiKey!), apiKey);
+  assert.equal(secrets.open(job.options.repositories[0]!.token!), 'ghp_tokenvalue');
+  assert.equal(jobChangesToRow({ integrations: job.integrations }, secrets).integrations, written.integrations, 'sealing a sealed value keeps it');
+  assert.throws(() => new SecretBox(randomBytes(32)).open(job.integrations[0]!.apiKey!), /SELFTUNE_SECRET_KEY differs/);
+
+  const legacy = jobFromRow(row({ options: JSON.stringify({ repositories: [{ name: 'r', owner: 'o', weight: 1, token: 'plain-old' }] }) }));
+  assert.equal(secrets.open(legacy.options.repositories[0]!.token!), 'plain-old');
 });

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import type { JobRow, JobUpdate, NewJobRow } from '../db/schema.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 import type { Integration, Job, JobChanges, JobOptions, JobStats } from './job.ts';
 import type { JobStatus } from './job-status.ts';
 
 // The one place where a job's JSON columns are parsed and written. Everything
 // outside the repository layer sees typed `Job` records and `JobChanges`.
 // Stored keys stay snake_case as older versions wrote them; rows from before
-// a key existed read with the value the job had then.
+// a key existed read with the value the job had then. Secrets (git tokens, W&B
+// keys) are sealed on write and read back sealed: only their users open them.
 
 const parse = <T>(text: string | null, fallback: T): T => (text == null ? fallback : (JSON.parse(text) as T));
 const json = (value: unknown): string => JSON.stringify(value);
@@ -50,6 +52,7 @@ const wandbFields = z.object({
   run_name: z.string().nullish(),
   entity: z.string().nullish(),
   tags: z.array(z.string()).nullish(),
+  api_key: z.string().nullish(),
 });
 const storedIntegration = z.object({ type: z.string(), wandb: wandbFields.optional() }).and(wandbFields.partial());
 const storedIntegrations = z.array(storedIntegration);
@@ -78,7 +81,7 @@ function optionsFromRow(text: string | null, createdVia: CreatedVia): JobOptions
   };
 }
 
-function optionsToJson(o: JobOptions): string {
+function optionsToJson(o: JobOptions, secrets: SecretBox): string {
   return json({
     invalid_sample_skip_percentage: o.invalidSampleSkipPercentage,
     repositories: o.repositories.map((r) => ({
@@ -88,7 +91,7 @@ function optionsToJson(o: JobOptions): string {
       ref: r.ref,
       weight: r.weight,
       commit_id: r.commitId,
-      ...(r.token ? { token: r.token } : {}),
+      ...(r.token ? { token: secrets.seal(r.token) } : {}),
       ...(r.samples ? { samples_path: r.samples.path, samples: r.samples.count } : {}),
     })),
     ...(o.classifierTargets ? { classifier_targets: o.classifierTargets.map((t) => ({ name: t.name, labels: t.labels, weight: t.weight, loss_function: t.lossFunction })) } : {}),
@@ -104,12 +107,12 @@ function integrationsFromRow(text: string | null): Integration[] {
     if (i.type !== 'wandb') return [];
     const w = i.wandb ?? i;
     if (w.project === undefined) return [];
-    return [{ type: 'wandb' as const, project: w.project, name: w.name ?? null, runName: i.run_name ?? null, entity: w.entity ?? null, tags: w.tags ?? [] }];
+    return [{ type: 'wandb' as const, project: w.project, name: w.name ?? null, runName: i.run_name ?? null, entity: w.entity ?? null, tags: w.tags ?? [], ...(i.api_key ? { apiKey: i.api_key } : {}) }];
   });
 }
 
-const integrationsToJson = (list: Integration[]): string =>
-  json(list.map((w) => ({ type: w.type, project: w.project, name: w.name, run_name: w.runName, entity: w.entity, tags: w.tags })));
+const integrationsToJson = (list: Integration[], secrets: SecretBox): string =>
+  json(list.map((w) => ({ type: w.type, project: w.project, name: w.name, run_name: w.runName, entity: w.entity, tags: w.tags, ...(w.apiKey ? { api_key: secrets.seal(w.apiKey) } : {}) })));
 
 export function jobFromRow(row: JobRow): Job {
   return {
@@ -150,7 +153,7 @@ export function jobFromRow(row: JobRow): Job {
 }
 
 /** A new job's row: no lease yet. `createdVia` is kept as provenance; only old rows' defaults read it. */
-export function newJobRow(job: Job, createdVia: CreatedVia): NewJobRow {
+export function newJobRow(job: Job, createdVia: CreatedVia, secrets: SecretBox): NewJobRow {
   return {
     id: job.id,
     org_id: job.orgId,
@@ -170,19 +173,19 @@ export function newJobRow(job: Job, createdVia: CreatedVia): NewJobRow {
     locked_by: null,
     lease_expires_at: null,
     created_at: job.createdAt,
-    ...jobChangesToRow(job),
+    ...jobChangesToRow(job, secrets),
     // jobChangesToRow leaves modified_at to the repository; a new job was modified when created.
     modified_at: job.modifiedAt,
   } as NewJobRow;
 }
 
 /** Encodes typed changes into the columns they touch (absent keys stay untouched). */
-export function jobChangesToRow(c: JobChanges): JobUpdate {
+export function jobChangesToRow(c: JobChanges, secrets: SecretBox): JobUpdate {
   const row: JobUpdate = {};
   if (c.status !== undefined) row.status = c.status;
   if (c.resolvedHyperparameters !== undefined) row.resolved_hyperparameters = c.resolvedHyperparameters === null ? null : json(c.resolvedHyperparameters);
-  if (c.options !== undefined) row.options = optionsToJson(c.options);
-  if (c.integrations !== undefined) row.integrations = integrationsToJson(c.integrations);
+  if (c.options !== undefined) row.options = optionsToJson(c.options, secrets);
+  if (c.integrations !== undefined) row.integrations = integrationsToJson(c.integrations, secrets);
   if (c.fineTunedModel !== undefined) row.fine_tuned_model = c.fineTunedModel;
   if (c.resultFiles !== undefined) row.result_files = json(c.resultFiles);
   if (c.trainedTokens !== undefined) row.trained_tokens = c.trainedTokens;

@@ -76,7 +76,7 @@ export interface RepositoryInput {
   weight: number;
   /** The commit `ref` named when the job was created, then the commit validation cloned. */
   commitId: string | null;
-  /** The clone's access token: kept only until validation has cloned the repository, then erased. */
+  /** The clone's access token, sealed once stored (secrets/secret-box.ts): kept only until validation has cloned the repository, then erased. */
   token: string | null;
   /** The samples validation wrote: one `{"text"}` line per text file of the tree. */
   samples: { path: string; count: number } | null;
@@ -112,8 +112,9 @@ export interface JobOptions {
 }
 
 /**
- * A W&B integration, whichever API asked for it. The API key is checked at the
- * edge and never stored: the trainer logs with the server's own W&B settings.
+ * A W&B integration, whichever API asked for it. Mistral's requests carry the
+ * run's API key: it is stored sealed (secrets/secret-box.ts) and opened only
+ * for the trainer's environment; OpenAI's carry none.
  */
 export interface WandbIntegration {
   type: 'wandb';
@@ -122,6 +123,8 @@ export interface WandbIntegration {
   runName: string | null;
   entity: string | null;
   tags: string[];
+  /** The W&B API key, in its stored (sealed) form once the job is saved; never shown by an API. */
+  apiKey?: string | null;
 }
 export type Integration = WandbIntegration;
 

@@ -3,6 +3,7 @@ import type { Database, JobRow } from '../db/schema.ts';
 import type { Tenant } from '../tenancy/principal.ts';
 import type { Job, JobChanges } from './job.ts';
 import { jobChangesToRow, jobFromRow, newJobRow } from './job.codec.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 
 export interface JobListQuery {
   tenant: Tenant;
@@ -16,11 +17,15 @@ export interface JobListQuery {
 }
 
 export class JobsRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `secrets` seals the jobs' tokens and keys as they are written. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly secrets: SecretBox,
+  ) {}
 
   /** `createdVia`: which API asked, stored as provenance only. `db`: a transaction to insert in (a quota check's). */
   async insert(job: Job, createdVia: 'openai' | 'mistral', db: Kysely<Database> = this.db): Promise<void> {
-    await db.insertInto('jobs').values(newJobRow(job, createdVia)).execute();
+    await db.insertInto('jobs').values(newJobRow(job, createdVia, this.secrets)).execute();
   }
 
   /** A job of the tenant's project. */
@@ -39,7 +44,7 @@ export class JobsRepository {
   async update(id: string, changes: Omit<JobChanges, 'status'>, nowMs: number): Promise<Job> {
     const row = await this.db
       .updateTable('jobs')
-      .set({ ...jobChangesToRow(changes), modified_at: nowMs })
+      .set({ ...jobChangesToRow(changes, this.secrets), modified_at: nowMs })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -50,7 +55,7 @@ export class JobsRepository {
   async transition(id: string, from: readonly string[], changes: JobChanges, nowMs: number): Promise<Job | undefined> {
     const row = await this.db
       .updateTable('jobs')
-      .set({ ...jobChangesToRow(changes), modified_at: nowMs })
+      .set({ ...jobChangesToRow(changes, this.secrets), modified_at: nowMs })
       .where('id', '=', id)
       .where('status', 'in', from)
       .returningAll()

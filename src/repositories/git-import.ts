@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { invalidRequest } from '../errors/app-error.ts';
 import type { RepositoryInput } from '../jobs/job.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
+import { checkRepositoryNames } from './repository-names.ts';
 
 const exec = promisify(execFile);
 
@@ -17,11 +19,16 @@ const MAX_FILE_BYTES = 256 * 1024;
  * validation). The clone is removed; only the samples file is kept.
  */
 export class RepositoryImporter {
-  constructor(private readonly gitBaseUrl: string) {}
+  /** `secrets` opens the stored (sealed) tokens, here only, for git's environment. */
+  constructor(
+    private readonly gitBaseUrl: string,
+    private readonly secrets: SecretBox,
+  ) {}
 
   /** The repository with its ref (the default branch when none was given) and the commit it names now. */
   async resolve(repo: RepositoryInput, param: string): Promise<RepositoryInput> {
-    const listed = await this.git(repo, param, 'could not be reached', ['ls-remote', '--symref', this.url(repo), repo.ref ?? 'HEAD']);
+    checkRepositoryNames(repo, param);
+    const listed = await this.git(repo, param, 'could not be reached', ['ls-remote', '--symref', '--', this.url(repo), repo.ref ?? 'HEAD']);
     const lines = listed.split('\n').map((line) => line.split('\t'));
     if (!repo.ref) {
       const branch = lines.map(([left]) => /^ref: refs\/heads\/(.+)$/.exec(left ?? '')?.[1]).find(Boolean);
@@ -38,12 +45,13 @@ export class RepositoryImporter {
 
   /** Clones the repository at its ref and writes its samples to `samplesPath`; the token is dropped. */
   async import(repo: RepositoryInput, param: string, samplesPath: string): Promise<RepositoryInput> {
+    checkRepositoryNames(repo, param); // again: a job stored before the names were checked
     const tree = `${samplesPath}.tree`;
     await rm(tree, { recursive: true, force: true });
     await mkdir(dirname(samplesPath), { recursive: true });
     try {
       const branch = repo.ref ? ['--branch', repo.ref] : [];
-      await this.git(repo, param, 'could not be cloned', ['clone', '--quiet', '--depth', '1', ...branch, this.url(repo), tree]);
+      await this.git(repo, param, 'could not be cloned', ['clone', '--quiet', '--depth', '1', ...branch, '--', this.url(repo), tree]);
       const git = (...args: string[]) => exec('git', ['-C', tree, ...args]).then((r) => r.stdout.trim());
       const commit = await git('rev-parse', 'HEAD');
       const ref = repo.ref ?? (await git('rev-parse', '--abbrev-ref', 'HEAD'));
@@ -66,10 +74,13 @@ export class RepositoryImporter {
 
   /** Runs git against the remote; its failure becomes a 400 naming the repository and git's last word. */
   private async git(repo: RepositoryInput, param: string, failed: string, args: string[]): Promise<string> {
-    // The token travels as a header, never in the URL (which git may print in errors).
-    const auth = repo.token ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${repo.token}`).toString('base64')}`] : [];
+    // The token travels as a header set through git's environment: never in the URL (which git may
+    // print in errors) nor on the command line (which other users of the machine can read).
+    const auth = repo.token
+      ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${this.secrets.open(repo.token)}`).toString('base64')}` }
+      : {};
     try {
-      return (await exec('git', [...auth, ...args], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } })).stdout.trim();
+      return (await exec('git', args, { env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...auth } })).stdout.trim();
     } catch (err) {
       const stderr = (err as { stderr?: string }).stderr;
       if (stderr === undefined) throw err;

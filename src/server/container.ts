@@ -39,19 +39,21 @@ import { Scheduler } from '../queue/scheduler.ts';
 import { toOpenAiId } from '../ids/ids.ts';
 import { TenancyRepository } from '../tenancy/tenancy.repository.ts';
 import { Authenticator } from './auth.ts';
+import { PublicUrl } from './http/public-url.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 import type { AppContext } from './context.ts';
 
 /** Statuses in which a job still needs its files. */
 const NEEDS_FILES = ['validating', 'validated', 'queued', 'paused', ...ACTIVE_WORKER_STATUSES];
 
 /** Builds every service from the config, store, paths and blob storage; the one place that knows how pieces connect. */
-export function buildContainer(config: Config, store: Store, paths: DataPaths, storage: Storage, clock: Clock = systemClock) {
+export function buildContainer(config: Config, store: Store, paths: DataPaths, storage: Storage, secrets: SecretBox, clock: Clock = systemClock) {
   const owner = `${hostname()}:${process.pid}:${randomBase62(6)}`;
   // The pipeline is built before the HTTP server; its logger becomes the target once it exists.
   const log = new DeferredLogger();
   const signals = new JobSignals();
   const { blobs, mirror } = storage;
-  const jobsRepo = new JobsRepository(store.db);
+  const jobsRepo = new JobsRepository(store.db, secrets);
   const filesRepo = new FilesRepository(store.db);
   const events = new EventsRepository(store.db);
   const checkpoints = new CheckpointsRepository(store.db);
@@ -60,7 +62,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
     const users = await jobsRepo.activeJobsUsingFile(tenant, fileId, NEEDS_FILES);
     return users.length ? `File is in use by fine-tuning job ${toOpenAiId('job', users[0]!.id)} (status ${users[0]!.status}); delete it once the job has finished.` : null;
   });
-  const repositories = new RepositoryImporter(config.gitBaseUrl);
+  const repositories = new RepositoryImporter(config.gitBaseUrl, secrets);
   const jobs = new JobsService(jobsRepo, events, filesRepo, catalog, signals, clock, repositories);
   const jobSearch = new JobSearch(store.db);
   const profiles = new DeviceProfiles({ python: config.python, trainerDir, dataDir: config.dataDir, memoryOverride: config.deviceMemoryBytes, seedPath: config.deviceProfile, nowMs: () => clock.nowMs() });
@@ -77,10 +79,11 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
     dataDir: config.dataDir,
     objectStore: mirror.location,
     trainerEnv: storage.awsEnv,
+    secrets,
   });
   const { rayAddress } = config;
   const ray = rayAddress
-    ? buildRayExecutor({ config: { ...config, rayAddress }, store, mirror, files, events, profiles, clock, log, runsDir: paths.runs, trainerDir, leaseOwner: owner })
+    ? buildRayExecutor({ config: { ...config, rayAddress }, store, mirror, files, events, profiles, clock, log, runsDir: paths.runs, trainerDir, leaseOwner: owner, secrets })
     : null;
   const executor: Executor = ray?.executor ?? local();
   const scheduler = new Scheduler(
@@ -114,7 +117,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   files.admitFile = (row, insert) => limits.quotas.admitFile(row.project_id, row.bytes, insert);
   const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null, tenancy, auth, limits,
     fileSearch: new FileSearch(store.db),
-    signedUrls: new SignedUrls(store.db, config.dataDir),
+    signedUrls: new SignedUrls(store.db, config.dataDir, new PublicUrl(config.publicUrl, config.port)),
     stagingPath: (name) => blobs.stagingPath(name) };
   return { ctx, blobs, mirror, scheduler, executor, signals, log, runnerUrl: ray?.runnerUrl ?? null };
 }

@@ -23,6 +23,8 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_PARTS_LIMIT: 'invalid_multipart',
   FST_PROTO_VIOLATION: 'invalid_multipart',
   FST_REQ_FILE_TOO_LARGE: 'file_too_large',
+  // The client's body stream ended before its end: cut by an upload timeout, or the client went away.
+  ERR_STREAM_PREMATURE_CLOSE: 'invalid_multipart',
 };
 
 /** The multipart parser (busboy) throws plain Errors for a body cut short or malformed. */

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { mistralPlugin } from '../dialects/mistral/mistral.plugin.ts';
@@ -5,9 +6,13 @@ import { openAiPlugin } from '../dialects/openai/openai.plugin.ts';
 import { newRequestId } from '../ids/ids.ts';
 import { runnerPlugin } from '../runner/runner-routes.ts';
 import { registerDashboard } from './dashboard.ts';
+import { guardBodies, serverTimeouts } from './http/body-guard.ts';
 import { renderFrameworkError } from './dialect-errors.ts';
 import { recordRoutes } from './route-list.ts';
 import type { AppContext } from './context.ts';
+
+/** Largest JSON body. */
+const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 export interface Health {
   ready: boolean;
@@ -18,12 +23,13 @@ export interface Health {
 }
 
 /** The HTTP surface: both dialects, health, and the plumbing they share. */
-export async function buildHttp(ctx: AppContext, health: Health): Promise<FastifyInstance> {
+export async function buildHttp(ctx: AppContext, health: Health, logStream?: Writable): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel },
+    logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel, ...(logStream ? { stream: logStream } : {}) },
     // Request lines only when debugging: a polling SDK would otherwise fill the log.
     logController: new LogController({ disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace' }),
-    bodyLimit: 8 * 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
+    ...serverTimeouts(ctx.config.headersTimeoutSeconds, ctx.config.uploadTimeoutSeconds),
     genReqId: () => newRequestId(),
     frameworkErrors: renderFrameworkError,
   });
@@ -31,6 +37,7 @@ export async function buildHttp(ctx: AppContext, health: Health): Promise<Fastif
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  guardBodies(app, { bodyLimitBytes: BODY_LIMIT_BYTES, maxUploadBytes: ctx.config.maxUploadBytes, bodyIdleMs: ctx.config.bodyIdleTimeoutSeconds * 1000 });
   // SDKs POST cancel/pause/resume with a JSON content type and no body; an empty body is an empty request.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AwsEnv } from '../blobs/s3-location.ts';
 import { buildStorage, type Storage } from '../blobs/storage.ts';
@@ -11,42 +12,55 @@ import { buildContainer } from './container.ts';
 import type { AppContext } from './context.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { buildHttp, type Health } from './http.ts';
+import { ExposureRefused, judgeExposure } from './http/exposure.ts';
+import { openSecretBox } from '../secrets/server-key.ts';
 
 export interface SelftuneServer {
   app: FastifyInstance;
   ctx: AppContext;
   /** Resolves once jobs can be accepted and run (/health answers 200 from then on). */
   ready: Promise<void>;
+  /**
+   * Listens on the configured host and port, after checking who could reach
+   * it: without any API key, only loopback (or SELFTUNE_ALLOW_NO_AUTH). Throws
+   * the refusal, naming the fix; logs the warnings. Resolves to the address.
+   */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
 /**
  * Opens the data directory and starts everything (`awsEnv`: the AWS settings
- * for SELFTUNE_BLOB_URL, the process environment unless given). The HTTP server can listen
+ * for SELFTUNE_BLOB_URL, the process environment unless given; `logStream`:
+ * where the log goes instead of stdout). The HTTP server can listen
  * at once; training waits until the trainer's environment and the demo model
  * are checked, which /health reports.
  */
-export async function createServer(config: Config, opts: { awsEnv?: AwsEnv } = {}): Promise<SelftuneServer> {
+export async function createServer(config: Config, opts: { awsEnv?: AwsEnv; logStream?: Writable } = {}): Promise<SelftuneServer> {
   const paths = dataPaths(config.dataDir);
   await mkdir(config.dataDir, { recursive: true });
   const unlock = lockDataDir(config.dataDir);
   const store = openStore(config.databaseUrl, paths.database);
   let storage: Storage;
+  let secrets: Awaited<ReturnType<typeof openSecretBox>>;
   try {
     storage = buildStorage(config, paths, opts.awsEnv ?? process.env);
     await migrate(store);
     await storage.blobs.init(); // with object storage: fails here, naming the settings, when the bucket cannot be reached
+    secrets = await openSecretBox({ configured: config.secretKey, dataDir: config.dataDir, sharedDatabase: config.databaseUrl !== null }, store.db);
   } catch (err) {
     await store.close();
     unlock();
     throw err;
   }
-  const { ctx, scheduler, executor, log, runnerUrl } = buildContainer(config, store, paths, storage);
+  const { ctx, scheduler, executor, log, runnerUrl } = buildContainer(config, store, paths, storage, secrets.box);
   await mkdir(paths.runs, { recursive: true });
   const health: Health = { ready: false, problem: null, executorProblem: () => executor.problem?.() ?? null, activeJobs: () => scheduler.activeJobs };
-  const app = await buildHttp(ctx, health);
+  const app = await buildHttp(ctx, health, opts.logStream);
   runnerUrl?.follow(app.server, config.host);
+  ctx.signedUrls.publicUrl.follow(app.server, config.host);
   log.use(app.log);
+  if (secrets.warning) app.log.warn(secrets.warning);
 
   const ready = (async () => {
     await Promise.all([
@@ -67,6 +81,14 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv } = {
     app,
     ctx,
     ready,
+    listen: async () => {
+      const verdict = judgeExposure({ host: config.host, keysRequired: await ctx.auth.keysRequired(), allowNoAuth: config.allowNoAuth, publicUrl: config.publicUrl });
+      if (verdict.refusal) throw new ExposureRefused(verdict.refusal);
+      const address = await app.listen({ port: config.port, host: config.host });
+      for (const note of verdict.notes) app.log.info(note);
+      for (const warning of verdict.warnings) app.log.warn(warning);
+      return address;
+    },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -4,6 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SignedUrls } from '../../src/files/signed-urls.ts';
+import { PublicUrl } from '../../src/server/http/public-url.ts';
 import { BACKENDS, openTestStore } from '../helpers/backends.ts';
 import { tempDir } from '../helpers/server.ts';
 
@@ -12,6 +13,7 @@ import { tempDir } from '../helpers/server.ts';
 
 const NOW_MS = 1_750_000_000_000;
 const EXPIRES = NOW_MS / 1000 + 3600;
+const LINKS_TO = new PublicUrl('https://tune.example.com', 8080);
 const query = (signed: string) => Object.fromEntries(new URLSearchParams(signed));
 
 for (const backend of BACKENDS) {
@@ -19,7 +21,7 @@ for (const backend of BACKENDS) {
     const t = await openTestStore(backend);
     const dirs = await Promise.all([1, 2, 3].map(() => tempDir('signing')));
     try {
-      const servers = dirs.map((dir) => new SignedUrls(t.store.db, dir));
+      const servers = dirs.map((dir) => new SignedUrls(t.store.db, dir, LINKS_TO));
       const links = await Promise.all(servers.map((s) => s.sign('org-a', 'file-1', EXPIRES))); // each creates the secret if absent, at once
       assert.equal(new Set(links).size, 1);
       for (const s of servers) assert.equal(await s.verify('file-1', query(links[0]!), NOW_MS), 'org-a');
@@ -39,10 +41,10 @@ test('a data directory from before keeps its links valid: its secret file is ado
   try {
     const legacy = randomBytes(32);
     await writeFile(join(dir, 'url-signing.key'), legacy);
-    const signed = await new SignedUrls(t.store.db, dir).sign('org-a', 'file-1', EXPIRES);
+    const signed = await new SignedUrls(t.store.db, dir, LINKS_TO).sign('org-a', 'file-1', EXPIRES);
     const row = await t.store.db.selectFrom('server_secrets').select('value').executeTakeFirstOrThrow();
     assert.equal(row.value, legacy.toString('hex'));
-    assert.equal(await new SignedUrls(t.store.db, await tempDir('signing-other')).verify('file-1', query(signed), NOW_MS), 'org-a');
+    assert.equal(await new SignedUrls(t.store.db, await tempDir('signing-other'), LINKS_TO).verify('file-1', query(signed), NOW_MS), 'org-a');
   } finally {
     await rm(dir, { recursive: true, force: true });
     await t.drop();

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { SecretBox } from '../../src/secrets/secret-box.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CheckpointsRepository } from '../../src/checkpoints/checkpoints.repository.ts';
@@ -31,7 +33,7 @@ for (const backend of BACKENDS) {
     after(() => t.drop());
 
     test('jobs page newest first through every cursor without gaps or repeats', async () => {
-      const repo = new JobsRepository(t.store.db);
+      const repo = new JobsRepository(t.store.db, new SecretBox(randomBytes(32)));
       const seen: string[] = [];
       let after: string | undefined;
       for (;;) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FileRow, ModelRow } from '../../src/db/schema.ts';
@@ -5,6 +6,7 @@ import { FileSearch } from '../../src/files/file-search.ts';
 import { FilesRepository } from '../../src/files/files.repository.ts';
 import { newUuid } from '../../src/ids/ids.ts';
 import { JobSearch } from '../../src/jobs/job-search.ts';
+import { SecretBox } from '../../src/secrets/secret-box.ts';
 import { JobsRepository } from '../../src/jobs/jobs.repository.ts';
 import { ModelsRepository } from '../../src/models/models.repository.ts';
 import type { Tenant } from '../../src/tenancy/principal.ts';
@@ -76,7 +78,7 @@ for (const backend of BACKENDS) {
     });
 
     test('jobs: lookups, pages and searches read the project only', async () => {
-      const repo = new JobsRepository(t.store.db);
+      const repo = new JobsRepository(t.store.db, new SecretBox(randomBytes(32)));
       const search = new JobSearch(t.store.db);
       for (const tenant of TENANTS) {
         const own = [...jobs.get(tenant.projectId)!].reverse(); // newest first

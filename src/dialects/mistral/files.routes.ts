@@ -80,7 +80,8 @@ export function mistralFilesRoutes(app: FastifyInstance, ctx: AppContext) {
     const row = await load(request);
     const { expiry } = parseOrThrow(urlQuery, request.query);
     const expiresAt = unixSeconds(ctx.clock.nowMs()) + expiry * 3600;
-    const path = request.url.split('?')[0]!.replace(/\/url$/, '/content');
-    return { url: `${request.protocol}://${request.host}${path}?${await ctx.signedUrls.sign(row.project_id, row.id, expiresAt)}` };
+    // The route's own pattern, not the request's URL or Host: the link must not carry what the client wrote.
+    const path = request.routeOptions.url!.replace(/\/url$/, '/content').replace(':id', encodeURIComponent(request.params.id));
+    return { url: await ctx.signedUrls.link(path, row.project_id, row.id, expiresAt) };
   });
 }

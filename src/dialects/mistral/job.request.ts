@@ -48,9 +48,9 @@ const toTarget = (t: NonNullable<JobIn['classifier_targets']>[number]): Classifi
   name: t.name, labels: t.labels, weight: t.weight, lossFunction: t.loss_function ?? 'single_class',
 });
 
-// The API key was checked by the schema; it is not kept.
+// The API key (checked by the schema) is stored sealed and goes to the trainer's environment.
 const toIntegration = (w: NonNullable<JobIn['integrations']>[number]): Integration => ({
-  type: 'wandb', project: w.project, name: w.name ?? null, runName: w.run_name ?? null, entity: null, tags: [],
+  type: 'wandb', project: w.project, name: w.name ?? null, runName: w.run_name ?? null, entity: null, tags: [], apiKey: w.api_key,
 });
 
 export function toCreateCommand(body: JobIn, caller: Caller): CreateJobCommand {

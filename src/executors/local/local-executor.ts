@@ -9,6 +9,8 @@ import type { TrainerEvent } from '../trainer-protocol.ts';
 import { TrainerLauncher } from './trainer-launcher.ts';
 import { trainProcesses } from './train-processes.ts';
 import { trainerSpec } from './trainer-spec.ts';
+import type { SecretBox } from '../../secrets/secret-box.ts';
+import { trainerSecretsEnv } from '../../secrets/trainer-secrets.ts';
 
 export interface LocalExecutorOptions {
   python: string;
@@ -23,6 +25,8 @@ export interface LocalExecutorOptions {
   objectStore: ObjectStoreLocation | null;
   /** Added to the trainer's environment: the AWS settings for the object store. */
   trainerEnv: Record<string, string>;
+  /** Opens the job's secrets (its W&B key) for its trainer's environment. */
+  secrets: SecretBox;
 }
 
 /** Runs jobs as trainer subprocesses on this machine, each in its run directory `<runs>/<job id>/`. */
@@ -55,7 +59,7 @@ export class LocalExecutor implements Executor {
     await writeFile(specPath, JSON.stringify(await trainerSpec(job, model, runDir, this.files, { dataDir: this.opts.dataDir, objectStore: this.opts.objectStore }), null, 2));
     // The classifier recipe trains in one process.
     const processes = job.jobType === 'classifier' ? 1 : await this.processes;
-    const trainer = this.launcher.launch(specPath, onEvent, processes);
+    const trainer = this.launcher.launch(specPath, onEvent, processes, trainerSecretsEnv(job, this.opts.secrets));
     return {
       pause: () => trainer.send({ command: 'pause' }),
       cancel: () => trainer.send({ command: 'cancel' }),

@@ -28,11 +28,14 @@ export class TrainerLauncher {
     this.idleTimer = setTimeout(() => void this.close(), STANDBY_IDLE_MS).unref();
   }
 
-  /** A job on `processes` processes (torchrun) starts fresh: the standby is a single process. */
-  launch(specPath: string, onEvent: (e: TrainerEvent) => Promise<void>, processes = 1): TrainerProcess {
-    const parked = processes === 1 && this.standby?.alive ? this.standby : null;
+  /**
+   * A job on `processes` processes (torchrun) starts fresh: the standby is a single process.
+   * So does a job with secrets for its environment (`jobEnv`): the standby's was set before the job was known.
+   */
+  launch(specPath: string, onEvent: (e: TrainerEvent) => Promise<void>, processes = 1, jobEnv: Record<string, string> = {}): TrainerProcess {
+    const parked = processes === 1 && Object.keys(jobEnv).length === 0 && this.standby?.alive ? this.standby : null;
     if (parked) this.standby = null;
-    const trainer = parked ?? new TrainerProcess(this.python, this.trainerDir, ['--spec', specPath], processes, this.env);
+    const trainer = parked ?? new TrainerProcess(this.python, this.trainerDir, ['--spec', specPath], processes, { ...this.env, ...jobEnv });
     if (parked) parked.send({ command: 'start', spec: specPath });
     trainer.attach(onEvent);
     return trainer;

@@ -14,6 +14,8 @@ import { RunnerUrl } from '../../runner/runner-url.ts';
 import { trainerSpec } from '../local/trainer-spec.ts';
 import { RayDriver } from './ray-driver.ts';
 import { RayExecutor } from './ray-executor.ts';
+import type { SecretBox } from '../../secrets/secret-box.ts';
+import { trainerSecretsEnv } from '../../secrets/trainer-secrets.ts';
 
 export interface RayWiring {
   config: Config & { rayAddress: string };
@@ -27,6 +29,7 @@ export interface RayWiring {
   runsDir: string;
   trainerDir: string;
   leaseOwner: string;
+  secrets: SecretBox;
 }
 
 /** The Ray executor with the runner protocol it needs: the routes' endpoint and the URL runners use. */
@@ -44,6 +47,7 @@ export function buildRayExecutor(w: RayWiring): { executor: RayExecutor; runner:
     log: w.log,
     specOf: (job, model) => trainerSpec(job, model, join(w.runsDir, job.id), w.files, { dataDir: config.dataDir, objectStore: mirror.location }),
     runnerUrl: () => runnerUrl.url,
+    secretsEnv: (job) => trainerSecretsEnv(job, w.secrets),
     deviceKind: async () => (await w.profiles.memory()).kind,
   }, { dataDir: config.dataDir, leaseOwner: w.leaseOwner });
   return { executor, runner, runnerUrl };

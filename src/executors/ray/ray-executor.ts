@@ -23,6 +23,8 @@ export interface RayExecutorDeps {
   specOf(job: Job, model: TrainableModel): Promise<TrainerSpec>;
   /** Where runners reach this server (SELFTUNE_RUNNER_URL, else this server's address once it listens). */
   runnerUrl(): Promise<string>;
+  /** The job's secrets (its W&B key) for the remote trainer's environment. */
+  secretsEnv(job: Job): Record<string, string>;
   /** The kind of device jobs are planned for: a CUDA plan asks Ray for a GPU. */
   deviceKind(): Promise<'cpu' | 'cuda'>;
 }
@@ -72,7 +74,7 @@ export class RayExecutor implements Executor {
     runs.add(run);
     const exited = this.settleWith(run);
     let node: RayNode | null = null;
-    const request: SubmitRequest = { job_id: job.id, runner_url: runnerUrl, token, resources, env: {} };
+    const request: SubmitRequest = { job_id: job.id, runner_url: runnerUrl, token, resources, env: this.deps.secretsEnv(job) };
     await driver.submit(request, {
       placed: (where) => {
         node = where;
