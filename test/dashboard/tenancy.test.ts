@@ -29,7 +29,7 @@ const prompt = (page: Page) => page.getByRole('dialog', { name: 'Sign in with an
 async function signIn(page: Page, key: string) {
   await prompt(page).waitFor();
   await page.fill('input[name="api-key"]', key);
-  await page.click('button:text-is("Sign in")');
+  await prompt(page).locator('button:text-is("Sign in")').click(); // the top bar has a Sign in button too
   await prompt(page).waitFor({ state: 'detached' });
 }
 
@@ -42,7 +42,7 @@ test('the dashboard asks for a key on 401; an admin key creates a project and a 
   const { page, errors } = await openPage(browser, s.url);
   await prompt(page).getByText("You didn't provide an API key").waitFor();
   await page.fill('input[name="api-key"]', 'sk-proj-not-a-key');
-  await page.click('button:text-is("Sign in")');
+  await prompt(page).locator('button:text-is("Sign in")').click(); // the top bar has a Sign in button too
   await prompt(page).getByText('Incorrect API key provided').waitFor(); // asked again, with the server's reason
   await signIn(page, ADMIN_KEY);
   await page.getByRole('heading', { name: 'Fine-tuning jobs' }).waitFor();
