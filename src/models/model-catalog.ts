@@ -92,6 +92,8 @@ export class ModelCatalog {
   async update(orgId: string, id: string, changes: Partial<Pick<ModelRow, 'name' | 'description' | 'archived'>>): Promise<ModelRow> {
     const model = await this.require(orgId, id);
     if (model.kind === 'base') throw invalidRequest(`The model '${id}' is a base model; only fine-tuned models can be changed.`, 'model', 'model_not_editable');
+    // Nothing to change (a PATCH with an empty body) is no UPDATE at all: SQL has no empty SET.
+    if (Object.values(changes).every((v) => v === undefined)) return model.row;
     return (await this.repo.update(orgId, id, changes)) ?? model.row;
   }
 
