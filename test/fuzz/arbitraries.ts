@@ -60,7 +60,7 @@ const queryString = fc.oneof(
 );
 
 const authorization = fc.oneof(
-  { weight: 6, arbitrary: fc.constant('Bearer {{key}}') },
+  { weight: 10, arbitrary: fc.constant('Bearer {{key}}') },
   { weight: 3, arbitrary: fc.constant('Bearer {{adminKey}}') },
   { weight: 1, arbitrary: fc.constantFrom('Bearer {{readerKey}}', 'Bearer {{otherKey}}') },
   { weight: 2, arbitrary: fc.constantFrom('', 'Bearer', 'Bearer ', 'Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'bearer {{key}}', 'Bearer  {{key}}', 'Bearer {{key}} extra', 'Token {{key}}', `Bearer ${'k'.repeat(5000)}`) },
@@ -68,7 +68,7 @@ const authorization = fc.oneof(
 );
 
 const project = fc.oneof(
-  { weight: 6, arbitrary: fc.constant(undefined) },
+  { weight: 12, arbitrary: fc.constant(undefined) },
   { weight: 3, arbitrary: fc.constantFrom('{{project}}', '{{otherProject}}', 'proj_default', '', 'proj_', 'org-default') },
   { weight: 1, arbitrary: visibleAscii({ maxLength: 60 }) },
 );

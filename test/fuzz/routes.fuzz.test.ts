@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { appendFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import type { RawResponse } from '../edge/raw-http.ts';
@@ -12,10 +13,13 @@ import { apiRoutes } from './routes.ts';
 // server: never a 5xx, always the dialect's error envelope, nothing left on
 // disk, the server up afterwards. The corpus (inputs that once broke
 // something) is replayed first. SELFTUNE_FUZZ_RUNS (cases per route) and
-// SELFTUNE_FUZZ_SEED (from a failure's report) make a run longer or repeat one.
+// SELFTUNE_FUZZ_SEED (from a failure's report) make a run longer or repeat
+// one; SELFTUNE_FUZZ_TRACE names a file that gets one line per answer (which
+// statuses and errors the fuzzer reaches).
 
-const RUNS = Number(process.env['SELFTUNE_FUZZ_RUNS'] ?? 30);
+const RUNS = Number(process.env['SELFTUNE_FUZZ_RUNS'] ?? 50);
 const SEED = process.env['SELFTUNE_FUZZ_SEED'] ? Number(process.env['SELFTUNE_FUZZ_SEED']) : undefined;
+const TRACE = process.env['SELFTUNE_FUZZ_TRACE'];
 
 let target: FuzzTarget;
 let baseline: Leftovers;
@@ -40,7 +44,7 @@ async function undo(c: FuzzCase, res: RawResponse) {
 /** Sends a case, undoes what it made, and checks every invariant. */
 async function exercise(c: FuzzCase): Promise<RawResponse> {
   const res = await send(target.t.url, c, target.values);
-  if (process.env['FUZZ_TRACE']) (await import('node:fs')).appendFileSync(process.env['FUZZ_TRACE'], `${res.status} ${c.method} ${c.path.slice(0, 60)} ${res.body.slice(0, 150).replace(/\n/g, ' ')}\n`);
+  if (TRACE) await appendFile(TRACE, `${res.status} ${c.method} ${c.path.slice(0, 80)} ${res.body.slice(0, 200).replace(/\s+/g, ' ')}\n`);
   await undo(c, res);
   assertAnswer(c, res);
   // A file delete that succeeded took one seed file, its row and its blob, with it.
