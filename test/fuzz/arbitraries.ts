@@ -107,9 +107,9 @@ function mutate(value: Json, mutations: Mutation[]): Json {
     const parent = path.slice(0, -1).reduce<Json>((v, k) => (v as Record<string | number, Json>)[k]!, root) as Record<string | number, Json> | Json[] | undefined;
     const last = path.at(-1);
     const current = path.reduce<Json>((v, k) => (v as Record<string | number, Json>)[k]!, root);
-    const next: Json = m.op === 'wrap' ? [current] : (m.value as Json);
+    const next: Json = m.op === 'wrap' ? [current] : structuredClone(m.value as Json); // constants are shared between cases
     if (m.op === 'add' && current && typeof current === 'object' && !Array.isArray(current)) {
-      Object.defineProperty(current, m.key, { value: m.value, enumerable: true, configurable: true, writable: true });
+      Object.defineProperty(current, m.key, { value: structuredClone(m.value), enumerable: true, configurable: true, writable: true });
     } else if (last === undefined) {
       if (m.op !== 'delete') root = next;
     } else if (m.op === 'delete') {

@@ -54,8 +54,16 @@ function assertEnvelope(c: FuzzCase, res: RawResponse) {
   assert.equal(typeof body['message'], 'string');
 }
 
-/** Never a 5xx (but the documented 503s), and every error in the dialect's envelope. */
+/** Keys of the fuzzed project (member and reader), and the records no such key may reach: another organization's, the default project's. */
+const PROJECT_KEYS = ['Bearer {{key}}', 'Bearer {{readerKey}}'];
+const FOREIGN_RECORD = /\{\{(otherFile|otherJob|adminFile)\}\}/;
+
+/** Never a 5xx (but the documented 503s), every error in the dialect's envelope, no other project's record reached. */
 export function assertAnswer(c: FuzzCase, res: RawResponse) {
+  const path = c.path.replace(/\?.*$/, '');
+  if (res.status < 300 && PROJECT_KEYS.includes(c.headers['authorization'] ?? '') && FOREIGN_RECORD.test(path)) {
+    assert.fail(`a project key reached another project's record: ${res.status} for ${c.method} ${c.path}: ${res.body.slice(0, 300)}`);
+  }
   if (res.status >= 500) {
     const allowed = ALLOWED_5XX.some((a) => a.path.test(c.path) && a.status === res.status && a.codes.includes(String(codeOf(res))));
     assert.ok(allowed, `${res.status} for ${c.method} ${c.path}: ${res.body.slice(0, 500)}`);
