@@ -26,10 +26,12 @@ export function zodToAppError(error: z.ZodError, input: unknown, root?: string):
   }
   const param = dottedPath(at) || null;
   if (issue.code === 'invalid_type' && value === undefined) {
-    return invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
+    const missing = param ? `Missing required parameter: '${param}'.` : `The request needs a body: expected ${issue.expected}.`;
+    return invalidRequest(missing, param, 'missing_required_parameter');
   }
   const detail = issue.code === 'invalid_type' ? `expected ${issue.expected}, but got ${describe(value)} instead` : issue.message;
-  return invalidRequest(`Invalid '${param}': ${detail}.`, param, codeFor(issue));
+  // An issue at the root is the body as a whole (`[]` where an object was expected), which has no name.
+  return invalidRequest(`Invalid ${param ? `'${param}'` : 'request body'}: ${detail}.`, param, codeFor(issue));
 }
 
 function codeFor(issue: z.core.$ZodIssue): CodeWithStatus<400> {

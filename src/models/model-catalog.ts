@@ -103,6 +103,8 @@ export class ModelCatalog {
   /** Renames, describes, (un)archives or shares a model selftune trained; base models are the operator's folders. */
   async update(tenant: Tenant, id: string, changes: ModelChanges): Promise<ModelRow> {
     const model = await this.owned(tenant, id, 'changed');
+    // Nothing to change (a PATCH with an empty body) is no UPDATE at all: SQL has no empty SET.
+    if (Object.values(changes).every((v) => v === undefined)) return model.row;
     return (await this.repo.update(tenant, id, changes)) ?? model.row;
   }
 

@@ -9,10 +9,12 @@ export interface RawResponse {
   json(): unknown;
 }
 
-export function rawRequest(baseUrl: string, method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<RawResponse> {
+/** Sends `authorization: Bearer test-key` unless `headers` gives one; `null` sends a header not at all. */
+export function rawRequest(baseUrl: string, method: string, path: string, headers: Record<string, string | null> = {}, body?: string | Buffer): Promise<RawResponse> {
   const url = new URL(baseUrl);
+  const sent = Object.fromEntries(Object.entries({ authorization: 'Bearer test-key', ...headers }).filter((h): h is [string, string] => h[1] !== null));
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: { authorization: 'Bearer test-key', ...headers } }, (res) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: sent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
