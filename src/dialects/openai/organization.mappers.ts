@@ -34,14 +34,19 @@ export const toWireNewServiceAccountKey = ({ row, value }: IssuedKey) => ({
   expires_at: seconds(row.expires_at),
 });
 
-export const toWireProjectKey = ({ key, account }: ProjectKeyRow) => ({
-  object: 'organization.project.api_key' as const,
+/** What every listed key shows: never its value. */
+const keyFields = (key: ApiKeyRow) => ({
   id: key.id,
   name: key.name,
   redacted_value: key.redacted_value,
   created_at: unixSeconds(key.created_at),
   last_used_at: seconds(key.last_used_at),
   expires_at: seconds(key.expires_at),
+});
+
+export const toWireProjectKey = ({ key, account }: ProjectKeyRow) => ({
+  object: 'organization.project.api_key' as const,
+  ...keyFields(key),
   owner: account ? { type: 'service_account' as const, service_account: toWireServiceAccount(account) } : {},
   owner_project_access: 'active' as const,
 });
@@ -49,12 +54,7 @@ export const toWireProjectKey = ({ key, account }: ProjectKeyRow) => ({
 /** OpenAI's admin keys are owned by a user; selftune has no users, so the owner is the organization. */
 export const toWireAdminKey = (key: ApiKeyRow) => ({
   object: 'organization.admin_api_key' as const,
-  id: key.id,
-  name: key.name,
-  redacted_value: key.redacted_value,
-  created_at: unixSeconds(key.created_at),
-  last_used_at: seconds(key.last_used_at),
-  expires_at: seconds(key.expires_at),
+  ...keyFields(key),
   owner: { type: 'organization', object: 'organization', id: key.org_id, role: 'owner' },
 });
 
