@@ -8,6 +8,7 @@ import { runnerPlugin } from '../runner/runner-routes.ts';
 import { registerDashboard } from './dashboard.ts';
 import { guardBodies, serverTimeouts } from './http/body-guard.ts';
 import { renderFrameworkError } from './dialect-errors.ts';
+import { answerClientError } from './http/client-errors.ts';
 import { recordRoutes } from './route-list.ts';
 import type { AppContext } from './context.ts';
 
@@ -32,6 +33,7 @@ export async function buildHttp(ctx: AppContext, health: Health, logStream?: Wri
     ...serverTimeouts(ctx.config.headersTimeoutSeconds, ctx.config.uploadTimeoutSeconds),
     genReqId: () => newRequestId(),
     frameworkErrors: renderFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   recordRoutes(app);
   app.addHook('onRequest', async (request, reply) => {

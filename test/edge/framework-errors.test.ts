@@ -116,3 +116,25 @@ test('Mistral: out-of-range paging is refused as an invalid field (422 detail) t
   // The last page a list accepts is simply empty.
   assert.deepEqual((await client.files.list({ page: 1_000_000_000 })).data, []);
 });
+
+test('HTTP too malformed to route (no route, no dialect) is answered 400 in a body both SDKs read, and the connection closes', async () => {
+  const { createConnection } = await import('node:net');
+  const { port } = new URL(t.url);
+  for (const raw of ['NOT-HTTP /v1/models HTTP/1.1\r\n\r\n', 'POST /v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello']) {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection(Number(port), '127.0.0.1', () => socket.end(raw));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [head, body] = answer.split('\r\n\r\n');
+    assert.match(head!, /^HTTP\/1\.1 400 /, answer);
+    assert.match(head!, /connection: close/i);
+    const parsed = JSON.parse(body!) as { object: string; code: string; error: { code: string; type: string } };
+    assert.equal(parsed.object, 'error', 'Mistral\'s envelope');
+    assert.equal(parsed.error.code, 'invalid_request', 'OpenAI\'s envelope');
+    assert.equal(parsed.error.type, 'invalid_request_error');
+  }
+  assert.equal((await fetch(`${t.url}/health`)).status, 200);
+});
