@@ -69,6 +69,20 @@ export class RepositoryImporter {
     }
   }
 
+  /**
+   * Git's own reason (its `fatal:` line, else its last), with the base URL and,
+   * for a file:// base, the server's folder taken out: a caller learns which
+   * repository failed and why, not where the server keeps repositories.
+   */
+  private gitReason(stderr: string): string {
+    const lines = stderr.trim().split('\n');
+    let reason = (lines.find((l) => l.startsWith('fatal:')) ?? lines.at(-1) ?? '').replace(/^fatal:\s*/, '');
+    const base = this.gitBaseUrl.replace(/\/$/, '');
+    const folder = base.startsWith('file:') ? decodeURIComponent(new URL(base).pathname) : null;
+    for (const prefix of [base, folder]) if (prefix) reason = reason.split(`${prefix}/`).join('');
+    return reason;
+  }
+
   private url = (repo: RepositoryInput) => `${this.gitBaseUrl.replace(/\/$/, '')}/${repo.owner}/${repo.name}`;
   private label = (repo: RepositoryInput) => `${repo.owner}/${repo.name}`;
 
@@ -84,8 +98,7 @@ export class RepositoryImporter {
     } catch (err) {
       const stderr = (err as { stderr?: string }).stderr;
       if (stderr === undefined) throw err;
-      const why = stderr.trim().split('\n').at(-1);
-      throw invalidRequest(`Repository ${this.label(repo)}${repo.ref ? ` at ${repo.ref}` : ''} ${failed}: ${why}`, param, 'repository_unavailable');
+      throw invalidRequest(`Repository ${this.label(repo)}${repo.ref ? ` at ${repo.ref}` : ''} ${failed}: ${this.gitReason(stderr)}`, param, 'repository_unavailable');
     }
   }
 }
