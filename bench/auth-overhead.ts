@@ -1,7 +1,9 @@
 // What key checks and rate limits cost: requests per second and latency of
 // GET /v1/fine_tuning/jobs/{id} on a `selftune serve` process (SQLite) without
-// keys, with a project key (SELFTUNE_API_KEYS), and with a key plus a request
-// limit that is never reached (one upsert per request). The load comes from
+// keys, with a configured key (SELFTUNE_API_KEYS: compared in memory), with a
+// service-account key made through the Admin API (SHA-256, looked up in the
+// database, cached 5 s), and with a key plus a request limit that is never
+// reached (one upsert per request). The load comes from
 // this process: `concurrency` loops over keep-alive connections, each sending
 // its next request when the last one is answered.
 //
@@ -18,10 +20,22 @@ const seconds = Number(process.argv[2] ?? 10);
 const concurrency = Number(process.argv[3] ?? 16);
 const KEY = 'bench-project-key';
 
-const SETUPS: Array<{ name: string; env: Record<string, string>; key: string | null }> = [
+const ADMIN_KEY = 'sk-admin-bench-0123456789abcdef';
+
+/** A new project's service-account key, made through the Admin API as a user would. */
+async function serviceAccountKey(port: number): Promise<string> {
+  const admin = (path: string, body: unknown) => fetch(`http://127.0.0.1:${port}/v1/organization${path}`, {
+    method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  }).then((r) => r.json() as Promise<{ id: string; api_key: { value: string } }>);
+  const project = await admin('/projects', { name: 'bench' });
+  return (await admin(`/projects/${project.id}/service_accounts`, { name: 'bench' })).api_key.value;
+}
+
+const SETUPS: Array<{ name: string; env: Record<string, string>; key: null | string | ((port: number) => Promise<string>) }> = [
   { name: 'no keys', env: {}, key: null },
-  { name: 'project key (key check)', env: { SELFTUNE_API_KEYS: KEY }, key: KEY },
-  { name: 'project key + request limit never reached', env: { SELFTUNE_API_KEYS: KEY, SELFTUNE_KEY_REQUESTS_PER_MINUTE: '1000000000' }, key: KEY },
+  { name: 'configured key (SELFTUNE_API_KEYS)', env: { SELFTUNE_API_KEYS: KEY }, key: KEY },
+  { name: 'service-account key (hash lookup, cached)', env: { SELFTUNE_ADMIN_KEY: ADMIN_KEY }, key: serviceAccountKey },
+  { name: 'configured key + request limit never reached', env: { SELFTUNE_API_KEYS: KEY, SELFTUNE_KEY_REQUESTS_PER_MINUTE: '1000000000' }, key: KEY },
 ];
 
 function get(agent: Agent, port: number, path: string, key: string | null): Promise<number> {
@@ -60,14 +74,15 @@ for (const setup of SETUPS) {
   const server = spawnServer(dataDir, port, { SELFTUNE_TRAINER_STANDBY: 'false', SELFTUNE_LOG_LEVEL: 'warn', ...setup.env });
   try {
     await waitForHealth(`http://127.0.0.1:${port}`);
+    const key = typeof setup.key === 'function' ? await setup.key(port) : setup.key;
     // A job that waits in VALIDATED (auto_start false): read, never trained, so nothing else uses the CPU.
-    const mistral = new Mistral({ apiKey: setup.key ?? 'none', serverURL: `http://127.0.0.1:${port}/mistral` });
+    const mistral = new Mistral({ apiKey: key ?? 'none', serverURL: `http://127.0.0.1:${port}/mistral` });
     const file = await uploadMistral(mistral, demoTrainingJsonl());
     const job = await createJob(mistral, { model: 'selftune-tiny', trainingFiles: [{ fileId: file.id, weight: 1 }], hyperparameters: { trainingSteps: 5 } });
     await waitMistral(mistral, job.id, (j) => j.status !== 'QUEUED' && j.status !== 'VALIDATING');
     const path = `/v1/fine_tuning/jobs/${toOpenAiId('job', job.id)}`;
-    await load(port, path, setup.key, 2000); // warm-up
-    results[setup.name] = await load(port, path, setup.key, seconds * 1000);
+    await load(port, path, key, 2000); // warm-up
+    results[setup.name] = await load(port, path, key, seconds * 1000);
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
