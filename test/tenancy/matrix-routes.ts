@@ -35,11 +35,14 @@ export interface Request {
  *   (same status and code), with one of `statuses`, in the dialect's envelope.
  * - `list`: 200, and none of the other project's ids anywhere in the answer.
  * - `upload`: the caller uploads content identical to the other project's file; it gets a file of its own.
+ * - `adminList`: an organization's own list (the Admin API): 200 for an admin key, 403 for a project
+ *   key, and never the other project's id or records.
  * - `deployment`: not a project's record (base model pulls are the deployment's); said why, nothing called.
  */
 export type Probe =
   | { kind: 'refused'; request: (r: Records, own: Own) => Request; statuses: readonly number[] }
   | { kind: 'list'; request: (r: Records) => Request }
+  | { kind: 'adminList'; request: Request }
   | { kind: 'upload'; dialect: 'openai' | 'mistral' }
   | { kind: 'deployment'; reason: string };
 
@@ -167,7 +170,16 @@ export const MATRIX: Record<string, Probe[]> = {
  * project's id in each path parameter.
  */
 export function organizationProbes(url: string, method: string): Probe[] | undefined {
+  if (url === '/v1/organizations') {
+    return [{ kind: 'deployment', reason: 'the deployment\'s organizations: the SELFTUNE_ADMIN_KEY holder\'s alone (test/tenancy/admin-api.test.ts)' }];
+  }
   if (!url.startsWith('/v1/organization/')) return undefined;
+  // The organization's own collections (projects, admin keys): a list shows the caller's organization only; a create makes a record of it.
+  if (!url.includes('/:')) {
+    return method === 'GET'
+      ? [{ kind: 'adminList', request: get(url) }]
+      : [{ kind: 'deployment', reason: 'creates a record of the caller\'s own organization, naming nothing of another\'s (test/tenancy/admin-api.test.ts)' }];
+  }
   const path = (r: Records) => url.replace(/:project_id\b/, r.projectId).replace(/:[a-z_]+/g, (p) => `${p.slice(1)}_${r.projectId}`);
   return [refused((r) => ({ method, path: path(r), body: method === 'GET' || method === 'DELETE' ? undefined : {} }), ADMIN_ONLY)];
 }

@@ -196,6 +196,10 @@ test('another project, in the organization or outside it, can read, change, dele
           const a = await call(who.key, req);
           assert.equal(a.status, 200, `${context} ${req.path}: ${a.text}`);
           for (const id of a1Ids) assert.ok(!a.text.includes(id), `${context} ${req.path} lists A1's ${id}`);
+        } else if (probe.kind === 'adminList') {
+          const a = await call(who.key, probe.request);
+          assert.ok([200, 403].includes(a.status), `${context}: ${a.status} ${a.text}`);
+          for (const id of [records.projectId, ...a1Ids]) assert.ok(!a.text.includes(id), `${context} lists A1's ${id}`);
         } else if (probe.kind === 'upload') {
           // Mistral returns a stored identical upload instead of a copy: never another project's.
           const id = probe.dialect === 'openai'
