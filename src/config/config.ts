@@ -26,6 +26,10 @@ const configSchema = z.object({
   maxConcurrentJobs: z.coerce.number().int().min(1).max(64).default(1),
   /** Largest accepted upload, in bytes (OpenAI's limit is 512 MB). */
   maxUploadBytes: z.coerce.number().int().min(1).default(512 * 1024 * 1024),
+  /** Largest part of an upload in parts (Uploads API; OpenAI's limit is 64 MB): accepted even when SELFTUNE_MAX_UPLOAD_BYTES is smaller. */
+  uploadPartBytes: z.coerce.number().int().min(1).default(64 * 1024 * 1024),
+  /** How long an upload in parts may take from create to complete before it expires and its parts are deleted (OpenAI: an hour). */
+  uploadExpirySeconds: z.coerce.number().positive().default(3600),
   /** A request's headers must have arrived within this many seconds of its connection's first byte. */
   headersTimeoutSeconds: z.coerce.number().positive().default(30),
   /** An upload (a request body) that sends no byte for this long is cut. */
@@ -113,6 +117,8 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   rayConnectTimeoutSeconds: 'SELFTUNE_RAY_CONNECT_TIMEOUT_SECONDS',
   maxConcurrentJobs: 'SELFTUNE_MAX_CONCURRENT_JOBS',
   maxUploadBytes: 'SELFTUNE_MAX_UPLOAD_BYTES',
+  uploadPartBytes: 'SELFTUNE_UPLOAD_PART_BYTES',
+  uploadExpirySeconds: 'SELFTUNE_UPLOAD_EXPIRY_SECONDS',
   headersTimeoutSeconds: 'SELFTUNE_HEADERS_TIMEOUT_SECONDS',
   bodyIdleTimeoutSeconds: 'SELFTUNE_BODY_IDLE_TIMEOUT_SECONDS',
   uploadTimeoutSeconds: 'SELFTUNE_UPLOAD_TIMEOUT_SECONDS',

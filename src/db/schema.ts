@@ -168,6 +168,31 @@ export interface RateLimitsTable {
   allowed: number; // 1 when the last request was let through (read back with RETURNING)
 }
 
+/** An upload in parts (OpenAI's Uploads API): parts are kept as blobs until the upload is completed, cancelled or expired (uploads/). */
+export interface UploadsTable {
+  id: string; // uuid; OpenAI shows `upload_<base62>`
+  org_id: string;
+  project_id: string;
+  filename: string;
+  purpose: string;
+  mime_type: string;
+  bytes: number; // declared at create: the parts must add up to exactly this
+  file_expires_after_seconds: number | null; // the resulting file's expiry (`expires_after`)
+  status: string; // pending | completing | completed | cancelled | expired (uploads/upload-record.ts)
+  completing_since: number | null; // when a complete claimed the upload (a crashed complete is released after an hour)
+  file_id: string | null; // the file a complete made
+  created_at: number;
+  expires_at: number;
+}
+
+export interface UploadPartsTable {
+  id: string; // uuid; OpenAI shows `part_<base62>`
+  upload_id: string;
+  bytes: number;
+  blob_key: string; // `upload-parts/<id>` in the blob store
+  created_at: number;
+}
+
 export interface Database {
   files: FilesTable;
   jobs: JobsTable;
@@ -181,6 +206,8 @@ export interface Database {
   service_accounts: ServiceAccountsTable;
   api_keys: ApiKeysTable;
   rate_limits: RateLimitsTable;
+  uploads: UploadsTable;
+  upload_parts: UploadPartsTable;
 }
 
 export type FileRow = Selectable<FilesTable>;
@@ -194,3 +221,5 @@ export type OrganizationRow = Selectable<OrganizationsTable>;
 export type ProjectRow = Selectable<ProjectsTable>;
 export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type UploadRow = Selectable<UploadsTable>;
+export type UploadPartRow = Selectable<UploadPartsTable>;

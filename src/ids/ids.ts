@@ -36,6 +36,8 @@ export const OPENAI_PREFIX = {
   file: 'file-',
   event: 'ftevent-',
   checkpoint: 'ftckpt_',
+  upload: 'upload_',
+  part: 'part_',
 } as const;
 export type RecordKind = keyof typeof OPENAI_PREFIX;
 

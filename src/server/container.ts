@@ -38,6 +38,9 @@ import { ModelResolver } from '../inference/model-resolver.ts';
 import { Scheduler } from '../queue/scheduler.ts';
 import { toOpenAiId } from '../ids/ids.ts';
 import { TenancyRepository } from '../tenancy/tenancy.repository.ts';
+import { UploadSweeper } from '../uploads/upload-sweeper.ts';
+import { UploadsRepository } from '../uploads/uploads.repository.ts';
+import { UploadsService } from '../uploads/uploads.service.ts';
 import { Authenticator } from './auth.ts';
 import { PublicUrl } from './http/public-url.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
@@ -115,9 +118,13 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const limits = buildLimits(store.db, config, clock);
   jobs.admitJob = (projectId, insert) => limits.quotas.admitJob(projectId, insert);
   files.admitFile = (row, insert) => limits.quotas.admitFile(row.project_id, row.bytes, insert);
-  const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null, tenancy, auth, limits,
+  const uploadExpiryMs = config.uploadExpirySeconds * 1000;
+  const uploads = new UploadsService(new UploadsRepository(store.db), blobs, files, clock, { expiryMs: uploadExpiryMs });
+  uploads.checkRoom = (projectId, bytes) => limits.quotas.checkDeclaredUpload(projectId, bytes);
+  const uploadSweeper = new UploadSweeper(uploads, log, uploadExpiryMs);
+  const ctx: AppContext = { config, clock, files, uploads, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null, tenancy, auth, limits,
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(store.db, config.dataDir, new PublicUrl(config.publicUrl, config.port)),
     stagingPath: (name) => blobs.stagingPath(name) };
-  return { ctx, blobs, mirror, scheduler, executor, signals, log, runnerUrl: ray?.runnerUrl ?? null };
+  return { ctx, blobs, mirror, scheduler, uploadSweeper, executor, signals, log, runnerUrl: ray?.runnerUrl ?? null };
 }

@@ -17,6 +17,7 @@ import type { ModelPulls } from '../models/model-pulls.ts';
 import type { RunnerEndpoint } from '../runner/runner-routes.ts';
 import type { Principal } from '../tenancy/principal.ts';
 import type { TenancyRepository } from '../tenancy/tenancy.repository.ts';
+import type { UploadsService } from '../uploads/uploads.service.ts';
 import type { Authenticator } from './auth.ts';
 
 /** What the HTTP layer may use; routes reach the domain only through this. */
@@ -24,6 +25,8 @@ export interface AppContext {
   config: Config;
   clock: Clock;
   files: FilesService;
+  /** OpenAI's Uploads API: files sent in parts. */
+  uploads: UploadsService;
   jobs: JobsService;
   events: EventsRepository;
   checkpoints: CheckpointsRepository;

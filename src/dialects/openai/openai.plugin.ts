@@ -11,6 +11,7 @@ import { openAiLimitsRoutes } from './limits.routes.ts';
 import { openAiModelTransferRoutes } from './model-transfer.routes.ts';
 import { openAiModelsRoutes } from './models.routes.ts';
 import { openAiOrganizationRoutes } from './organization.routes.ts';
+import { openAiUploadsRoutes } from './uploads.routes.ts';
 
 /** OpenAI's Admin API (/v1/organization/…) and selftune's organizations (/v1/organizations). */
 const ADMIN_API = /^\/v1\/organizations?(\/|\?|$)/;
@@ -31,6 +32,7 @@ export function openAiPlugin(ctx: AppContext) {
       await limitRequest(ctx.limits, request, reply);
     });
     openAiFilesRoutes(app, ctx);
+    openAiUploadsRoutes(app, ctx);
     openAiJobsRoutes(app, ctx);
     openAiModelsRoutes(app, ctx);
     openAiModelTransferRoutes(app, ctx);

@@ -23,6 +23,13 @@ export function serverTimeouts(headersTimeoutSeconds: number, uploadTimeoutSecon
   return { requestTimeout, http: { headersTimeout, requestTimeout, connectionsCheckingInterval } };
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route's own upload limit: an upload's parts may each be larger than a whole single-request file. */
+    maxFileBytes?: number;
+  }
+}
+
 const hasBody = (request: FastifyRequest) =>
   request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
 
@@ -38,11 +45,12 @@ export function guardBodies(app: FastifyInstance, limits: BodyLimits): void {
     if (!hasBody(request)) return;
     const declared = Number(request.headers['content-length'] ?? 0);
     const multipart = /^multipart\//i.test(request.headers['content-type'] ?? '');
-    const limit = multipart ? limits.maxUploadBytes + MULTIPART_OVERHEAD_BYTES : limits.bodyLimitBytes;
+    const maxFileBytes = request.routeOptions.config?.maxFileBytes ?? limits.maxUploadBytes;
+    const limit = multipart ? maxFileBytes + MULTIPART_OVERHEAD_BYTES : limits.bodyLimitBytes;
     if (declared > limit) {
       void reply.header('connection', 'close'); // the body is never read: the connection cannot carry another request
       throw multipart
-        ? appError('file_too_large', `The request declares ${declared} bytes; uploads are limited to ${limits.maxUploadBytes} bytes.`, 'file')
+        ? appError('file_too_large', `The request declares ${declared} bytes; uploads are limited to ${maxFileBytes} bytes.`, 'file')
         : appError('request_too_large', `The request declares ${declared} bytes; the limit is ${limits.bodyLimitBytes} bytes.`);
     }
     const { socket } = request.raw;

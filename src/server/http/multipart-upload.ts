@@ -13,24 +13,25 @@ export interface ReceivedUpload {
 }
 
 /**
- * Reads a multipart upload with exactly one file part named `file`, streaming
- * it to the staging area. The caller owns `staged.path` (and removes it on error).
+ * Reads a multipart upload with exactly one file part named `field` (`file`;
+ * an upload's part: `data`), streaming it to the staging area and cutting it
+ * at `limitBytes`. The caller owns `staged.path` (and removes it on error).
  */
-export async function receiveUpload(request: FastifyRequest, stagingPath: (name: string) => string, limitBytes: number): Promise<ReceivedUpload> {
-  if (!request.isMultipart()) throw invalidRequest('Uploads must be sent as multipart/form-data.', 'file', 'invalid_content_type');
+export async function receiveUpload(request: FastifyRequest, stagingPath: (name: string) => string, limitBytes: number, field = 'file'): Promise<ReceivedUpload> {
+  if (!request.isMultipart()) throw invalidRequest('Uploads must be sent as multipart/form-data.', field, 'invalid_content_type');
   const fields: Record<string, string> = {};
   let staged: StagedUpload | null = null;
   try {
-    for await (const part of request.parts()) {
+    for await (const part of request.parts({ limits: { fileSize: limitBytes } })) {
       if (part.type === 'file') {
-        if (part.fieldname !== 'file' || staged) {
+        if (part.fieldname !== field || staged) {
           part.file.resume();
-          throw invalidRequest(`Unexpected file part '${part.fieldname}'; send exactly one part named 'file'.`, part.fieldname, 'unknown_parameter');
+          throw invalidRequest(`Unexpected file part '${part.fieldname}'; send exactly one part named '${field}'.`, part.fieldname, 'unknown_parameter');
         }
         const refusal = filenameProblem(part.filename);
         if (refusal) {
           part.file.resume();
-          throw invalidRequest(refusal, 'file', 'invalid_filename');
+          throw invalidRequest(refusal, field, 'invalid_filename');
         }
         staged = await stageUpload(part.file, part.filename || 'file', stagingPath, limitBytes, () => part.file.truncated);
       } else {
@@ -42,7 +43,7 @@ export async function receiveUpload(request: FastifyRequest, stagingPath: (name:
     discardRestOfBody(request);
     throw err;
   }
-  if (!staged) throw invalidRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter');
+  if (!staged) throw invalidRequest(`Missing required parameter: '${field}'.`, field, 'missing_required_parameter');
   return { staged, fields };
 }
 
