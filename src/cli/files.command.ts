@@ -1,12 +1,25 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { toFile } from 'openai';
+import OpenAI, { toFile } from 'openai';
 import type { CliContext } from './cli-context.ts';
 import { formatTime, printObject, printRows } from './output.ts';
+import { uploadInParts } from './upload-in-parts.ts';
 
+/** The server's single-request limit as far as the CLI knows (SELFTUNE_MAX_UPLOAD_BYTES, else the default); a server that says less gets parts too. */
+const singleRequestLimit = () => Number(process.env.SELFTUNE_MAX_UPLOAD_BYTES) || 512 * 1024 * 1024;
+
+const tooLarge = (err: unknown) => err instanceof OpenAI.APIError && err.status === 413;
+
+/** One request when the file fits the single-request limit; the Uploads API (parts, with progress) when it does not or the server refuses it as too large. */
 export async function uploadFile(ctx: CliContext, path: string, purpose: 'fine-tune' | 'batch' = 'fine-tune') {
-  // Streamed from disk: the SDK sends the file as it reads it.
-  return ctx.client.files.create({ file: await toFile(createReadStream(path), basename(path)), purpose });
+  if ((await stat(path)).size > singleRequestLimit()) return uploadInParts(ctx, path, purpose);
+  try {
+    return await ctx.client.files.create({ file: await toFile(createReadStream(path), basename(path)), purpose });
+  } catch (err) {
+    if (!tooLarge(err)) throw err;
+    return uploadInParts(ctx, path, purpose);
+  }
 }
 
 export async function filesCommand(ctx: CliContext, action: string | undefined, args: string[], flags: { purpose?: string | undefined; limit?: string | undefined }) {

@@ -155,10 +155,11 @@ type Part = typeof part extends fc.Arbitrary<infer P> ? P : never;
 
 const quoted = (s: string) => s.replace(/["\r\n]/g, (c) => encodeURIComponent(c));
 
-function multipartText(parts: Part[], closed: boolean): string {
+/** `fileField`: the name the route reads its file part from (`file`; an upload's part: `data`). */
+function multipartText(parts: Part[], closed: boolean, fileField: string): string {
   const pieces = parts.map((p) => {
     if (p.kind === 'file') {
-      return `Content-Disposition: form-data; name="file"; filename="${quoted(p.name)}"\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ''}\r\n${p.content}`;
+      return `Content-Disposition: form-data; name="${fileField}"; filename="${quoted(p.name)}"\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ''}\r\n${p.content}`;
     }
     const name = p.kind === 'purpose' ? 'purpose' : quoted(p.name);
     return `Content-Disposition: form-data; name="${name}"\r\n\r\n${p.value}`;
@@ -167,9 +168,9 @@ function multipartText(parts: Part[], closed: boolean): string {
 }
 
 /** A multipart upload: usually a purpose and a file part, sometimes parts missing, repeated, extra or cut short. */
-const multipartBody = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(part.filter((p) => p.kind === 'purpose'), part.filter((p) => p.kind === 'file')).map((parts) => multipartText(parts, true)) },
-  { weight: 3, arbitrary: fc.tuple(fc.array(part, { maxLength: 4 }), fc.boolean()).map(([parts, closed]) => multipartText(parts, closed)) },
+const multipartBody = (fileField: string) => fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(part.filter((p) => p.kind === 'purpose'), part.filter((p) => p.kind === 'file')).map((parts) => multipartText(parts, true, fileField)) },
+  { weight: 3, arbitrary: fc.tuple(fc.array(part, { maxLength: 4 }), fc.boolean()).map(([parts, closed]) => multipartText(parts, closed, fileField)) },
 );
 
 const MULTIPART_TYPES = [`multipart/form-data; boundary=${BOUNDARY}`, `multipart/form-data; boundary="${BOUNDARY}"`, 'multipart/form-data', 'multipart/form-data; boundary=other', 'application/json'];
@@ -180,7 +181,7 @@ const bodyFor = (route: Route): fc.Arbitrary<{ body?: string; contentType?: stri
     return fc.oneof({ weight: 5, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.record({ body: jsonBody(route), contentType: fc.constantFrom(...JSON_TYPES) }) });
   }
   const json = fc.record({ body: jsonBody(route), contentType: fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom(...JSON_TYPES) }) });
-  const multipart = fc.record({ body: multipartBody, contentType: fc.oneof({ weight: 6, arbitrary: fc.constant(MULTIPART_TYPES[0]!) }, { weight: 1, arbitrary: fc.constantFrom(...MULTIPART_TYPES) }) });
+  const multipart = fc.record({ body: multipartBody(/\/parts$/.test(route.path) ? 'data' : 'file'), contentType: fc.oneof({ weight: 6, arbitrary: fc.constant(MULTIPART_TYPES[0]!) }, { weight: 1, arbitrary: fc.constantFrom(...MULTIPART_TYPES) }) });
   return fc.oneof({ weight: 1, arbitrary: fc.constant({}) }, { weight: 4, arbitrary: isUpload(route) ? multipart : json });
 };
 

@@ -17,6 +17,8 @@ const VALID_BODIES: Array<[RegExp, unknown]> = [
   [/^POST \/v1\/chat\/completions$/, {
     model: '{{model}}', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }], max_tokens: 2, temperature: 0.5, n: 1, stream: false,
   }],
+  [/^POST \/v1\/uploads$/, { bytes: 1000, filename: 'fuzz.jsonl', mime_type: 'text/jsonl', purpose: 'fine-tune', expires_after: { anchor: 'created_at', seconds: 3600 } }],
+  [/^POST \/v1\/uploads\/:id\/complete$/, { part_ids: ['part_000000000000000000000000'], md5: 'd41d8cd98f00b204e9800998ecf8427e' }],
   [/^POST \/v1\/model_pulls$/, { model: 'fuzz-org/fuzz-model', revision: 'main', include_patterns: ['*.json'] }],
   [/^POST \/mistral\/v1\/fine_tuning\/jobs$/, {
     model: '{{baseModel}}', training_files: [{ file_id: '{{mistralFile}}', weight: 1 }], validation_files: ['{{mistralFile}}'],
@@ -44,5 +46,5 @@ export function validBodyFor(route: Route): unknown {
 /** Routes that read a request body. */
 export const takesBody = (route: Route) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method);
 
-/** Upload routes take multipart bodies. */
-export const isUpload = (route: Route) => route.method === 'POST' && /\/files$/.test(route.path);
+/** Upload routes take multipart bodies (files, and an upload's parts). */
+export const isUpload = (route: Route) => route.method === 'POST' && /\/files$|\/uploads\/:id\/parts$/.test(route.path);

@@ -15,6 +15,8 @@ export interface Records {
   checkpointModel: string;
   classifierModel: string;
   projectId: string;
+  /** A pending upload (Uploads API) with one part. */
+  uploadUuid: string;
 }
 
 /** The caller's own things, which a probe may combine with another project's ids. */
@@ -51,7 +53,7 @@ export function missingRecords(): Records {
   const model = `ft:selftune-tiny:nobody:matrix:${'Z'.repeat(8)}`;
   return {
     fileUuid: newUuid(), resultFileUuid: newUuid(), jobUuid: newUuid(), classifierJobUuid: newUuid(),
-    model, checkpointModel: `${model}:ckpt-step-24`, classifierModel: `ft:classifier:selftune-tiny:00000000:20250101:00000000`, projectId: 'proj_nobody',
+    model, checkpointModel: `${model}:ckpt-step-24`, classifierModel: `ft:classifier:selftune-tiny:00000000:20250101:00000000`, projectId: 'proj_nobody', uploadUuid: newUuid(),
   };
 }
 
@@ -63,6 +65,7 @@ const ADMIN_ONLY = [403, 404] as const;
 const enc = encodeURIComponent;
 const oaFile = (uuid: string) => toOpenAiId('file', uuid);
 const oaJob = (uuid: string) => toOpenAiId('job', uuid);
+const oaUpload = (uuid: string) => toOpenAiId('upload', uuid);
 const messages = [{ role: 'user', content: 'hello' }];
 
 const refused = (request: (r: Records, own: Own) => Request, statuses: readonly number[] = NOT_FOUND): Probe => ({ kind: 'refused', request, statuses });
@@ -86,6 +89,12 @@ export const MATRIX: Record<string, Probe[]> = {
   'GET /v1/files/:id': eachFile((f) => get(`/v1/files/${oaFile(f)}`)),
   'DELETE /v1/files/:id': eachFile((f) => ({ method: 'DELETE', path: `/v1/files/${oaFile(f)}` })),
   'GET /v1/files/:id/content': eachFile((f) => get(`/v1/files/${oaFile(f)}/content`)),
+
+  // OpenAI: uploads in parts
+  'POST /v1/uploads': [{ kind: 'deployment', reason: 'creates an upload of the caller\'s own project, naming no other record (test/files/uploads.test.ts)' }],
+  'POST /v1/uploads/:id/parts': [refused((r) => post(`/v1/uploads/${oaUpload(r.uploadUuid)}/parts`))],
+  'POST /v1/uploads/:id/complete': [refused((r) => post(`/v1/uploads/${oaUpload(r.uploadUuid)}/complete`, { part_ids: ['part_000000000000000000000000'] }))],
+  'POST /v1/uploads/:id/cancel': [refused((r) => post(`/v1/uploads/${oaUpload(r.uploadUuid)}/cancel`))],
 
   // OpenAI: jobs, their events and checkpoints
   'GET /v1/fine_tuning/jobs': [

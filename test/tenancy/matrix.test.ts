@@ -128,7 +128,10 @@ before(async () => {
   const checkpoints = (await a1.client.fineTuning.jobs.checkpoints.list(job.id)).data;
   const checkpoint = checkpoints.find((c) => c.fine_tuned_model_checkpoint !== job.fine_tuned_model);
   assert.ok(checkpoint, `a checkpoint model besides the final one: ${JSON.stringify(checkpoints)}`);
+  const pending = await a1.client.uploads.create({ bytes: 10, filename: 'parts.jsonl', mime_type: 'text/jsonl', purpose: 'fine-tune' });
+  await a1.client.uploads.parts.create(pending.id, { data: await toFile(Buffer.from('{"a":1}\n'), 'p') });
   records = {
+    uploadUuid: parseRecordId('upload', pending.id)!,
     fileUuid: parseRecordId('file', file.id)!,
     resultFileUuid: parseRecordId('file', job.result_files[0]!)!,
     jobUuid: parseRecordId('job', job.id)!,
@@ -141,6 +144,7 @@ before(async () => {
   a1Spellings = [
     ...[records.fileUuid, records.resultFileUuid, classifierFile.id].map((f) => [f, toOpenAiId('file', f)]),
     ...[records.jobUuid, records.classifierJobUuid].map((j) => [j, toOpenAiId('job', j)]),
+    [records.uploadUuid, toOpenAiId('upload', records.uploadUuid)],
     ...checkpoints.flatMap((c) => [[c.id], [c.fine_tuned_model_checkpoint]]),
     [records.model], [records.classifierModel],
   ];
@@ -224,6 +228,8 @@ test('another project, in the organization or outside it, can read, change, dele
   assert.equal(chat.model, records.model);
   const classified = await call(a1.key, { method: 'POST', path: '/mistral/v1/classifications', body: { model: records.classifierModel, input: ['the food was great'] } });
   assert.equal(classified.status, 200, classified.text);
+  // … and its upload is still pending: nobody completed or cancelled it.
+  assert.equal((await a1.client.uploads.cancel(toOpenAiId('upload', records.uploadUuid))).status, 'cancelled');
 });
 
 test("the Mistral SDK with a project key sees only its project's files, jobs and models", async () => {
