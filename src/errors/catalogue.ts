@@ -114,7 +114,7 @@ export const ERROR_CATALOGUE = {
   unrecognized_role: request('The message role is not recognized.'),
   unsupported_method: request('The fine-tuning method is not supported.'),
   upload_bytes_mismatch: request('The parts do not add up to the bytes the upload was created with.'),
-  upload_md5_mismatch: request('The md5 of the parts does not match the md5 given.'),
+  upload_checksum_mismatch: request('The md5 of the parts does not match the md5 given.'),
   upload_not_found: missing('No such Upload object.'),
   upload_too_large: request('The part would take the upload past the bytes it was created with.'),
   url_too_long: { status: 414, type: 'invalid_request_error', mistral: 'error', message: 'A path parameter of the URL is too long.' } as const,

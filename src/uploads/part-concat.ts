@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import type { BlobStore } from '../blobs/blob-store.ts';
 import { newUuid } from '../ids/ids.ts';
 
@@ -24,17 +25,22 @@ export async function concatenateParts(blobs: BlobStore, blobKeys: string[]): Pr
   const sha256 = createHash('sha256');
   let bytes = 0;
   const out = createWriteStream(path);
+  // One writer for every part (a pipeline per part would pile its listeners on it); its error is kept and thrown at the next chunk.
+  let failure: Error | null = null;
+  out.on('error', (err) => (failure = err));
   try {
     for (const key of blobKeys) {
-      const source = await blobs.read(key);
-      source.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        md5.update(chunk);
-        sha256.update(chunk);
-      });
-      await pipeline(source, out, { end: false });
+      for await (const chunk of await blobs.read(key)) {
+        if (failure) throw failure;
+        const bytesIn = chunk as Buffer;
+        bytes += bytesIn.length;
+        md5.update(bytesIn);
+        sha256.update(bytesIn);
+        if (!out.write(bytesIn)) await once(out, 'drain');
+      }
     }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    out.end();
+    await finished(out);
   } catch (err) {
     out.destroy();
     await rm(path, { force: true });

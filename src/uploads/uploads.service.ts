@@ -129,7 +129,7 @@ export class UploadsService {
     try {
       if (joined.bytes !== upload.bytes) throw this.bytesMismatch(upload, joined.bytes);
       if (md5 !== undefined && md5.toLowerCase() !== joined.md5) {
-        throw invalidRequest(`The md5 of the parts in the order given is ${joined.md5}, not ${md5}.`, 'md5', 'upload_md5_mismatch');
+        throw invalidRequest(`The md5 of the parts in the order given is ${joined.md5}, not ${md5}.`, 'md5', 'upload_checksum_mismatch');
       }
       const staged = { path: joined.path, filename: upload.filename, bytes: joined.bytes, sha256: joined.sha256 };
       return await this.files.createFromUpload(tenant, staged, { purpose: upload.purpose, expiresAfterSeconds: upload.file_expires_after_seconds ?? undefined });

@@ -77,10 +77,10 @@ for (const backend of BACKENDS) {
 
       const badMd5 = await refusal(a.client.uploads.complete(upload.id, { part_ids: partIds, md5: md5(Buffer.from('other')) }));
       assert.equal(badMd5.status, 400);
-      assert.equal(badMd5.code, 'upload_md5_mismatch');
+      assert.equal(badMd5.code, 'upload_checksum_mismatch');
       assert.equal(badMd5.param, 'md5');
       const reordered = await refusal(a.client.uploads.complete(upload.id, { part_ids: [...partIds].reverse(), md5: md5(content) }));
-      assert.equal(reordered.code, 'upload_md5_mismatch', 'the md5 covers the order');
+      assert.equal(reordered.code, 'upload_checksum_mismatch', 'the md5 covers the order');
       const short = await refusal(a.client.uploads.complete(upload.id, { part_ids: partIds.slice(1) }));
       assert.equal(short.code, 'upload_bytes_mismatch');
       assert.match(short.message, new RegExp(`created with bytes ${content.length}`));
