@@ -20,6 +20,7 @@ import { chatJsonlOfAtLeast, cut, md5, partBlobs, refusal, uploadInParts } from 
 const SINGLE_REQUEST_LIMIT = 64 * 1024;
 const PART_LIMIT = 80 * 1024;
 const PART_BYTES = 72 * 1024; // above the single-request limit: only the Uploads API takes it
+const STORAGE_QUOTA = 16 * 1024 * 1024;
 
 for (const backend of BACKENDS) {
   describe(`uploads in parts (${backend})`, () => {
@@ -30,7 +31,7 @@ for (const backend of BACKENDS) {
     before(async () => {
       db = await openTestStore(backend);
       await db.store.close(); // the server opens its own connection
-      t = await startServer({ databaseUrl: db.url ?? undefined, maxUploadBytes: SINGLE_REQUEST_LIMIT, uploadPartBytes: PART_LIMIT });
+      t = await startServer({ databaseUrl: db.url ?? undefined, maxUploadBytes: SINGLE_REQUEST_LIMIT, uploadPartBytes: PART_LIMIT, projectStorageBytes: STORAGE_QUOTA });
       a = await createTenant(t);
       b = await createTenant(t);
     });
@@ -137,6 +138,25 @@ for (const backend of BACKENDS) {
       assert.equal(streamed.code, 'file_too_large');
       const staged = t.server.ctx.stagingPath('');
       await waitUntil(async () => (await readdir(staged)).length === 0, { timeoutMs: SHORT_WAIT_MS, what: 'nothing staged' });
+    });
+
+    test('an upload whose declared bytes cannot fit the storage quota is refused at create; two racing completes make one file', async () => {
+      const over = await refusal(a.client.uploads.create({ bytes: STORAGE_QUOTA + 1, filename: 'huge.jsonl', mime_type: 'text/jsonl', purpose: 'fine-tune' }));
+      assert.equal(over.status, 429);
+      assert.equal(over.code, 'storage_quota_exceeded');
+      const tooBig = await refusal(a.client.uploads.create({ bytes: 9 * 1024 ** 3, filename: 'huge.jsonl', mime_type: 'text/jsonl', purpose: 'fine-tune' }));
+      assert.equal(tooBig.code, 'value_above_maximum');
+
+      const content = chatJsonlOfAtLeast(2 * PART_BYTES);
+      const filesBefore = (await a.client.files.list()).data.length;
+      const { upload, partIds } = await uploadInParts(a.client, content, cut(content, PART_BYTES));
+      const outcomes = await Promise.allSettled([0, 1, 2].map(() => a.client.uploads.complete(upload.id, { part_ids: partIds, md5: md5(content) })));
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      assert.equal(won.length, 1, JSON.stringify(outcomes));
+      for (const o of outcomes.filter((x) => x.status === 'rejected')) {
+        assert.ok(o.reason instanceof OpenAI.APIError && o.reason.code === 'invalid_upload_status', String(o.reason));
+      }
+      assert.equal((await a.client.files.list()).data.length, filesBefore + 1);
     });
 
     test("another project's upload answers 404, like one that does not exist", async () => {
