@@ -63,7 +63,7 @@ export class UploadsService {
   }
 
   /** Throws unless the upload takes parts, completes or cancels now (pending and unexpired). */
-  ensurePending(row: UploadRow, doing: string): void {
+  private ensurePending(row: UploadRow, doing: string): void {
     if (row.status === 'completing') throw invalidRequest(`Cannot ${doing}: the upload is being completed.`, 'upload_id', 'invalid_upload_status');
     const status = visibleStatus(row, this.clock.nowMs());
     if (status !== 'pending') throw invalidRequest(`Cannot ${doing}: the upload is ${status}.`, 'upload_id', 'invalid_upload_status');
@@ -79,8 +79,8 @@ export class UploadsService {
     this.ensurePending(upload, 'add a part');
     const staged = await receive();
     try {
-      const part: UploadPartRow = { id: newUuid(), upload_id: upload.id, bytes: staged.bytes, blob_key: '', created_at: this.clock.nowMs() };
-      part.blob_key = partBlobKey(part.id);
+      const id = newUuid();
+      const part: UploadPartRow = { id, upload_id: upload.id, bytes: staged.bytes, blob_key: partBlobKey(id), created_at: this.clock.nowMs() };
       if (staged.bytes === 0) throw invalidRequest('The part is empty.', 'data', 'empty_file');
       await this.blobs.commit(staged.path, part.blob_key);
       const added = await this.repo.addPart(part, upload.bytes, this.clock.nowMs()).catch(async (err: unknown) => {
