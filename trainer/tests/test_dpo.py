@@ -15,6 +15,9 @@ from selftune_trainer.dpo.recipe import dpo_recipe, pass_sums, sides, store_refe
 from selftune_trainer.distributed import World
 from selftune_trainer.errors import TrainerError
 from selftune_trainer.model_setup import load_base, load_tokenizer, pad_id
+from selftune_trainer import protocol
+from selftune_trainer.loop import run_training
+from selftune_trainer.protocol import Commands
 from selftune_trainer.spec import TrainSpec
 
 WORDS = ["apple", "river", "stone", "cloud", "tiger", "piano", "lemon", "candle", "forest", "rocket", "garden", "silver",
@@ -129,6 +132,35 @@ def test_margin_grows_and_metrics_reach_every_event(tiny_model, tmp_path):
     tuned = AutoModelForCausalLM.from_pretrained(of(events, "completed")[0]["path"])
     base = AutoModelForCausalLM.from_pretrained(tiny_model)
     assert held_out_margin(tuned, tokenizer, held_out) > held_out_margin(base, tokenizer, held_out) + 10
+
+
+@pytest.mark.parametrize("mode", ["full", "lora"])
+def test_pause_then_resume_matches_an_uninterrupted_run(tiny_model, tmp_path, mode):
+    """Full: the reference log-probs are recomputed from the starting weights on resume; LoRA: the adapter is switched off."""
+    extra = {"training_mode": mode, "lora": {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear"}} if mode == "lora" else {}
+    straight_spec = dpo_spec(tiny_model, tmp_path, n_epochs=1, **extra)
+    _, straight = run_inprocess(straight_spec)
+    spec = dict(straight_spec, output_dir=str(tmp_path / "paused"))
+    (tmp_path / "paused").mkdir()
+    commands, events = Commands(), []
+
+    def pause_at_step_3(event):
+        events.append(event)
+        if event["event"] == "step" and event["step"] == 3:
+            commands.pause.set()
+
+    protocol.set_sink(pause_at_step_3)
+    try:
+        run_training(TrainSpec(**spec), commands)
+    finally:
+        protocol.set_sink(None)
+    assert events[-1]["event"] == "paused" and events[-1]["step"] == 3
+    _, rest = run_inprocess(spec)
+    assert of(rest, "started")[0]["resumed_from_step"] == 3
+    resumed = [s[k] for s in of(events, "step") + of(rest, "step") for k in ("train_loss", "train_reward_margin")]
+    expected = [s[k] for s in of(straight, "step") for k in ("train_loss", "train_reward_margin")]
+    assert len(resumed) == 16
+    assert resumed == pytest.approx(expected, abs=1e-5)
 
 
 def test_a_bad_pair_names_its_line(tiny_model, tmp_path):

@@ -67,6 +67,9 @@ export async function trainerSpec(job: Job, model: TrainableModel, runDir: strin
   };
 }
 
+/** The classifier and DPO recipes train in one process, whatever SELFTUNE_TRAIN_PROCESSES says. */
+export const trainsInOneProcess = (job: Pick<Job, 'jobType' | 'methodType'>): boolean => job.jobType === 'classifier' || job.methodType === 'dpo';
+
 /** The run the trainer logs to: the job's first W&B integration. */
 function firstWandb(job: Job): TrainerSpec['wandb'] {
   const w = job.integrations[0];
