@@ -9,6 +9,7 @@ continues from), never a second trained copy in memory:
   and freed before the trained weights are, so restart points stay the loop's
   unchanged format and memory never holds two models.
 """
+from functools import partial
 from types import SimpleNamespace
 
 import torch
@@ -57,9 +58,9 @@ def dpo_recipe(spec, world):
             store_reference_logps(model, loaded["pairs"], loaded["pad"], spec, device)
         return model, mode
 
-    beta = spec.beta
+    # Each side of a pair is scored on its own row, so passes are padded (can_pack=False).
     return SimpleNamespace(load_datasets=load_datasets, build_model=build, can_pack=False,
-                           train_step=lambda *a: train_step(*a, beta=beta), evaluate=lambda *a: evaluate(*a, beta=beta))
+                           train_step=partial(train_step, beta=spec.beta), evaluate=partial(evaluate, beta=spec.beta))
 
 
 @torch.no_grad()
