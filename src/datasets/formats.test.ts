@@ -83,6 +83,16 @@ test('preference: missing input, bad input messages, wrong output arrays', async
   assert.equal((await issueOf({ ...pref(), preferred_output: undefined, preferred_completion: [assistant(3)] }, 'preference'))?.field, 'preferred_completion[0].content');
 });
 
+test('preference and supervised data each refuse the other, naming the method that fits', async () => {
+  const chatForDpo = await issueOf(goodChat(), 'preference');
+  assert.equal(chatForDpo?.code, 'method_data_mismatch');
+  assert.match(chatForDpo!.message, /supervised data .* a DPO job trains on preference pairs: input, preferred_output and non_preferred_output/);
+  assert.equal((await issueOf({ prompt: 'a', completion: 'b' }, 'preference'))?.code, 'method_data_mismatch');
+  const pairForSft = await issueOf(pref());
+  assert.equal(pairForSft?.code, 'method_data_mismatch');
+  assert.match(pairForSft!.message, /preference pair .* method type dpo/);
+});
+
 test('classifier: text and chat lines, multi-target and multi-label', async () => {
   const t = await validate([{ text: 'hi', labels: { intent: 'greet', lang: ['en', 'fr'] } }, { text: 'bye', labels: { intent: 'leave' } }], 'classifier');
   assert.deepEqual([t.format, t.examples, t.sampleType], ['classifier_text', 2, 'classifier']);

@@ -34,7 +34,14 @@ const CHECKS: Record<DatasetFormat, (obj: Obj) => LineProblem | null> = {
 /** Which format a line is meant to be, from its keys; a problem when it matches none. */
 export function detectFormat(obj: Obj, expect: DatasetExpectation): DatasetFormat | LineProblem {
   const has = (k: string): boolean => k in obj;
-  if (expect === 'preference') return 'preference';
+  const pair = has('input') || has('preferred_output') || has('preferred_completion');
+  if (expect === 'preference') {
+    if (pair || !(has('messages') || has('prompt') || has('text'))) return 'preference';
+    return problem('method_data_mismatch', [], 'example is supervised data (messages, prompt/completion or text), but a DPO job trains on preference pairs: input, preferred_output and non_preferred_output');
+  }
+  if (pair && !has('messages')) {
+    return problem('method_data_mismatch', [], 'example is a preference pair (input, preferred_output, non_preferred_output): create the job with method type dpo to train on it');
+  }
   if (expect === 'classifier') {
     if (has('messages')) return 'classifier_chat';
     if (has('text')) return 'classifier_text';

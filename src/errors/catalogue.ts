@@ -74,6 +74,7 @@ export const ERROR_CATALOGUE = {
   line_too_long: request('The line is longer than the line limit.'),
   message_missing_key: request('A message is missing a required key.'),
   message_unrecognized_key: request('A message has a key that is not recognized.'),
+  method_data_mismatch: request('The example is data for another fine-tuning method (preference pairs train with dpo, examples with supervised).'),
   missing_api_key: { status: 401, type: 'invalid_request_error', mistral: 'error', message: 'No API key was provided.' } as const,
   missing_content: request('The content must not be empty.'),
   missing_key: request('The example is missing a required key.'),

@@ -2,7 +2,22 @@
 // object per line on the trainer's stdout, one command per line on its stdin.
 // (trainer/selftune_trainer/protocol.py is the other side.)
 
-export interface StepMetrics {
+/**
+ * DPO's figures beside its loss, for the training step and each evaluation: the mean
+ * reward margin (beta × the preferred answer's log-probability gain over the reference,
+ * minus the non-preferred one's) and the share of pairs whose preferred reward is higher.
+ * A DPO run's mean_token_accuracy is the policy's on the preferred answers.
+ */
+export interface PreferenceMetrics {
+  train_reward_margin?: number;
+  train_reward_accuracy?: number;
+  valid_reward_margin?: number;
+  valid_reward_accuracy?: number;
+  full_valid_reward_margin?: number;
+  full_valid_reward_accuracy?: number;
+}
+
+export interface StepMetrics extends PreferenceMetrics {
   step: number;
   train_loss: number;
   train_mean_token_accuracy: number;
@@ -105,6 +120,9 @@ export interface TrainerSpec {
   /** Resume from a restart point at or below this step (the last one the server recorded); null: the newest. */
   resume_max_step: number | null;
   task: 'completion' | 'classifier';
+  /** supervised: learn the answers; dpo: prefer each pair's preferred answer over the other (beta set). */
+  method: 'supervised' | 'dpo';
+  beta: number | null;
   classifier_targets: Array<{ name: string; labels: string[]; weight: number; loss_function: 'single_class' | 'multi_class' }>;
   /**
    * Object storage that mirrors the data directory (SELFTUNE_BLOB_URL), or null. When set, the

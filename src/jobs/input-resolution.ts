@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { DataMirror } from '../blobs/blob-store.ts';
-import { datasetError, validateDataset } from '../datasets/index.ts';
+import { type DatasetExpectation, datasetError, validateDataset } from '../datasets/index.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { FilesService } from '../files/files.service.ts';
 import type { ModelCatalog } from '../models/model-catalog.ts';
@@ -14,7 +14,7 @@ import type { Job, JobError, JobOptions } from './job.ts';
 import type { JobEstimate, JobEstimator } from './job-estimate.ts';
 
 /** What resolution reads of a job; a dry run passes a job that was never stored. */
-export type JobInputs = Pick<Job, 'id' | 'orgId' | 'projectId' | 'model' | 'jobType' | 'trainingFiles' | 'validationFiles' | 'hyperparameters' | 'options'>;
+export type JobInputs = Pick<Job, 'id' | 'orgId' | 'projectId' | 'model' | 'jobType' | 'methodType' | 'trainingFiles' | 'validationFiles' | 'hyperparameters' | 'options'>;
 
 /** A job's inputs made concrete: what the trainer will read, how much of it, and what it will cost. */
 export interface ResolvedInputs {
@@ -107,7 +107,8 @@ export class InputResolver {
     out.options = { ...job.options, repositories };
     out.nTrain = repositories.reduce((n, r) => n + (r.samples?.count ?? 0), 0);
 
-    const expect = job.jobType === 'classifier' ? 'classifier' : 'supervised';
+    // A DPO job's files are preference pairs; a supervised job's are examples (and each refuses the other's).
+    const expect: DatasetExpectation = job.jobType === 'classifier' ? 'classifier' : job.methodType === 'dpo' ? 'preference' : 'supervised';
     for (const ref of job.trainingFiles) {
       const checked = await this.check(job, ref.file_id, 'training_file', expect, dir);
       if ('error' in checked) return fail(checked.error);
@@ -146,7 +147,7 @@ export class InputResolver {
   private blobPath = async (job: JobInputs, fileId: string) => this.files.localCopy(await this.files.get(job, fileId));
 
   private async check(
-    job: JobInputs, fileId: string, param: 'training_file' | 'validation_file', expect: 'supervised' | 'classifier', dir: string,
+    job: JobInputs, fileId: string, param: 'training_file' | 'validation_file', expect: DatasetExpectation, dir: string,
   ): Promise<{ error: JobError } | { examples: number; filtered: { path: string; note: InputNote } | null }> {
     let path: string;
     try {

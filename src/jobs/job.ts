@@ -30,6 +30,8 @@ export interface ResolvedHyperparameters {
   weight_decay: number;
   seq_len: number;
   training_mode: string | null;
+  /** DPO: the strength of the pull towards the reference model; absent for other methods. */
+  beta?: number;
 }
 
 export interface JobError {

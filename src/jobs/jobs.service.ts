@@ -58,9 +58,9 @@ export class JobsService {
   admitJob: (projectId: string, insert: (db?: Kysely<Database>) => Promise<void>) => Promise<void> = (_projectId, insert) => insert();
 
   async create(cmd: CreateJobCommand): Promise<Job> {
-    if (cmd.methodType !== 'supervised') {
+    if (cmd.methodType === 'reinforcement') {
       throw invalidRequest(
-        `Fine-tuning method '${cmd.methodType}' is not supported yet; use 'supervised'.`,
+        `Fine-tuning method '${cmd.methodType}' is not supported yet; use 'supervised' or 'dpo'.`,
         'method.type',
         'unsupported_method',
       );

@@ -1,16 +1,14 @@
 import type { JobEventRow } from '../db/schema.ts';
+import type { StepMetrics } from '../executors/trainer-protocol.ts';
 
 // step_metrics.csv, the result file OpenAI attaches to a finished job:
 // one row per step, 5-decimal floats, empty cells where a metric was not computed.
+// A DPO job's file adds its reward margin and accuracy (train and validation) after
+// those; a supervised job's file keeps exactly OpenAI's five columns.
 const COLUMNS = ['step', 'train_loss', 'train_accuracy', 'valid_loss', 'valid_mean_token_accuracy'] as const;
+const PREFERENCE_COLUMNS = ['train_reward_margin', 'train_reward_accuracy', 'valid_reward_margin', 'valid_reward_accuracy'] as const;
 
-interface MetricsData {
-  step: number;
-  train_loss?: number;
-  train_mean_token_accuracy?: number;
-  valid_loss?: number;
-  valid_mean_token_accuracy?: number;
-}
+type MetricsData = Partial<StepMetrics> & { step: number };
 
 const cell = (v: number | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(5) : '');
 
@@ -21,8 +19,11 @@ export function stepMetricsCsv(metricsEvents: JobEventRow[]): string {
     const data = e.data ? (JSON.parse(e.data) as MetricsData) : null;
     if (data && typeof data.step === 'number') byStep.set(data.step, data);
   }
-  const rows = [...byStep.values()]
-    .sort((a, b) => a.step - b.step)
-    .map((d) => [String(d.step), cell(d.train_loss), cell(d.train_mean_token_accuracy), cell(d.valid_loss), cell(d.valid_mean_token_accuracy)].join(','));
-  return `${[COLUMNS.join(','), ...rows].join('\n')}\n`;
+  const steps = [...byStep.values()].sort((a, b) => a.step - b.step);
+  const preference = steps.some((d) => d.train_reward_margin !== undefined);
+  const extra = preference ? PREFERENCE_COLUMNS : [];
+  const rows = steps.map((d) =>
+    [String(d.step), cell(d.train_loss), cell(d.train_mean_token_accuracy), cell(d.valid_loss), cell(d.valid_mean_token_accuracy), ...extra.map((c) => cell(d[c]))].join(','),
+  );
+  return `${[[...COLUMNS, ...extra].join(','), ...rows].join('\n')}\n`;
 }

@@ -34,6 +34,7 @@ const fmt = (v: number) => v.toFixed(2);
 
 export function stepMessage(m: StepMetrics & { total_steps: number }): string {
   let text = `Step ${m.step}/${m.total_steps}: training loss=${fmt(m.train_loss)}`;
+  if (m.train_reward_margin !== undefined) text += `, reward margin=${fmt(m.train_reward_margin)}, reward accuracy=${fmt(m.train_reward_accuracy ?? 0)}`;
   if (m.valid_loss !== undefined) text += `, validation loss=${fmt(m.valid_loss)}`;
   if (m.full_valid_loss !== undefined) text += `, full validation loss=${fmt(m.full_valid_loss)}`;
   return text;

@@ -72,7 +72,6 @@ test('job requests with wrong types, unknown fields and absurd values are refuse
   await rejectsWith(create({ model: 'no-such-model' }), 400, 'model', /Model no-such-model is not available for fine-tuning or does not exist/);
   await rejectsWith(create({ training_file: 'file-doesnotexist' }), 400, 'training_file', /invalid training_file: file-doesnotexist/);
   await rejectsWith(create({ validation_file: 'file-000000000000000000000001' }), 400, 'validation_file', /invalid validation_file/);
-  await rejectsWith(create({ method: { type: 'dpo' } }), 400, 'method.type', /'dpo' is not supported yet/);
   await rejectsWith(create({ method: { type: 'reinforcement', reinforcement: {} } }), 400, 'method.type', /not supported yet/);
   await rejectsWith(
     create({ hyperparameters: { n_epochs: 2 }, method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 3 } } } }),

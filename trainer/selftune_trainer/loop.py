@@ -116,18 +116,19 @@ def run_training(spec, commands, world=None):
             return 0
         examples = batcher.batch(step)
         t_step = time.time()
-        loss, acc, padding = recipe.train_step(model, optimizer, scheduler, examples, layout, device)
+        # A recipe may report more than loss and accuracy (DPO: reward margin and accuracy), named without prefix.
+        loss, acc, padding, *more = recipe.train_step(model, optimizer, scheduler, examples, layout, device)
         compute_seconds += time.time() - t_step
         step += 1
         step_tokens = sum(len(ex.input_ids) for ex in examples)
         trained_tokens += step_tokens
         session_tokens += step_tokens
-        metrics = {"step": step, "train_loss": loss, "train_mean_token_accuracy": acc,
-                   **{k: v for k, v in metrics.items() if k.startswith(("valid_", "full_valid_"))}}
-        event = {"train_loss": loss, "train_mean_token_accuracy": acc}
+        event = step_metrics("train", loss, acc, *more)
+        metrics = {"step": step, **event, **{k: v for k, v in metrics.items() if k.startswith(("valid_", "full_valid_"))}}
         if valid_mini and (step % eval_every == 0 or step == total_steps):
-            event["valid_loss"], event["valid_mean_token_accuracy"] = recipe.evaluate(model, valid_mini, layout, device)
-            metrics.update({k: event[k] for k in ("valid_loss", "valid_mean_token_accuracy")})
+            valid_metrics = step_metrics("valid", *recipe.evaluate(model, valid_mini, layout, device))
+            event.update(valid_metrics)
+            metrics.update(valid_metrics)
         emit("step", step=step, total_steps=total_steps, epoch=batcher.epochs_done(step), **event, step_tokens=step_tokens,
              trained_tokens=trained_tokens, tokens_per_second=session_tokens / max(compute_seconds, 1e-9), padding_fraction=padding,
              elapsed_seconds=elapsed())
@@ -135,8 +136,7 @@ def run_training(spec, commands, world=None):
             tracker.log(step, event)
         if batcher.ends_epoch(step) or step == total_steps:
             if valid:
-                full = recipe.evaluate(model, valid, layout, device)
-                metrics["full_valid_loss"], metrics["full_valid_mean_token_accuracy"] = full
+                metrics.update(step_metrics("full_valid", *recipe.evaluate(model, valid, layout, device)))
             path = ckpt.checkpoint_path(spec.output_dir, step)
             save_restart_point(path)
             emit("checkpoint", step=step, epoch=batcher.epochs_done(step), path=path, metrics=metrics)
@@ -157,8 +157,18 @@ def run_training(spec, commands, world=None):
     return 0
 
 
+def step_metrics(prefix, loss, accuracy, extras=None):
+    """`train_loss`, `valid_mean_token_accuracy`, `full_valid_reward_margin`...: a recipe's figures, named for the event."""
+    named = {"loss": loss, "mean_token_accuracy": accuracy, **(extras or {})}
+    return {f"{prefix}_{k}": v for k, v in named.items()}
+
+
 def pick_recipe(spec, world):
-    """What differs by task: data, model, one step, evaluation; everything else is this loop."""
+    """What differs by task and method: data, model, one step, evaluation; everything else is this loop."""
+    if spec.method == "dpo":
+        from .dpo.recipe import dpo_recipe
+
+        return dpo_recipe(spec, world)
     if spec.task == "classifier":
         if world.size > 1:
             raise TrainerError("unsupported_setting", "classifier jobs train in one process; set SELFTUNE_TRAIN_PROCESSES=1")

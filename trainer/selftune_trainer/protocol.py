@@ -2,6 +2,11 @@
 
 stdout carries only protocol lines; anything else (library prints, logs) is moved
 to stderr so the server's line parser never sees stray text.
+
+A `step` event names its figures `<scope>_<figure>` (loop.step_metrics): scopes train,
+valid and full_valid; figures loss and mean_token_accuracy, plus a recipe's own (DPO:
+reward_margin, reward_accuracy). The server's types for them are StepMetrics and
+PreferenceMetrics in src/executors/trainer-protocol.ts.
 """
 import json
 import math

@@ -8,6 +8,7 @@ from .protocol import log
 
 MODES = ("auto", "full", "lora")
 TASKS = ("completion", "classifier")
+METHODS = ("supervised", "dpo")
 LOSSES = ("single_class", "multi_class")
 DECAYS = ("linear", "cosine", "constant")
 
@@ -67,6 +68,9 @@ class TrainSpec:
     resume_max_step: object = None
     task: str = "completion"
     classifier_targets: list = field(default_factory=list)  # [{name, labels, weight, loss_function}]
+    # supervised: learn the answers; dpo: prefer each pair's preferred answer over its other one (dpo/recipe.py).
+    method: str = "supervised"
+    beta: object = None  # dpo: how far the policy may move from the reference (a positive number)
     wandb: object = None  # {project, name?, entity?, tags?}: log the run to W&B
     # {bucket, prefix, endpoint_url, region, local_root}: paths are relative to local_root and
     # mirrored to/from object storage (see TrainerSpec.object_store in the server's trainer-protocol.ts).
@@ -118,6 +122,10 @@ class TrainSpec:
         _check(self.task in TASKS, f"task must be one of {', '.join(TASKS)}")
         if self.task == "classifier":
             self.classifier_targets = _targets(self.classifier_targets)
+        _check(self.method in METHODS, f"method must be one of {', '.join(METHODS)}")
+        if self.method == "dpo":
+            _check(self.task == "completion", "method dpo trains completion models only")
+            _check(_is_num(self.beta) and self.beta > 0, "beta must be a positive number for method dpo")
         if self.wandb is not None:
             _check(isinstance(self.wandb, dict) and isinstance(self.wandb.get("project"), str) and self.wandb["project"],
                    "wandb must be an object with a project")

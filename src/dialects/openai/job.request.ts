@@ -3,7 +3,7 @@ import { parseRecordId } from '../../ids/ids.ts';
 import type { Integration, RequestedHyperparameters } from '../../jobs/job.ts';
 import type { CreateJobCommand } from '../../jobs/jobs.service.ts';
 import type { Principal } from '../../tenancy/principal.ts';
-import type { CreateJobRequest, SupervisedHyperparameters } from './job.schemas.ts';
+import type { CreateJobRequest, DpoHyperparameters } from './job.schemas.ts';
 
 function fileId(id: string, param: string): string {
   const uuid = parseRecordId('file', id);
@@ -12,7 +12,7 @@ function fileId(id: string, param: string): string {
 }
 
 /** The legacy top-level `hyperparameters` and `method.*.hyperparameters` mean the same; both may not disagree. */
-function pickHyperparameters(body: CreateJobRequest): SupervisedHyperparameters {
+function pickHyperparameters(body: CreateJobRequest): DpoHyperparameters {
   const legacy = body.hyperparameters ?? undefined;
   const method = body.method?.supervised?.hyperparameters ?? body.method?.dpo?.hyperparameters;
   if (legacy && method && JSON.stringify(legacy) !== JSON.stringify(method)) {
@@ -36,6 +36,8 @@ export function toCreateCommand(body: CreateJobRequest, caller: Principal): Crea
     n_epochs: hp.n_epochs ?? 'auto',
     batch_size: hp.batch_size ?? 'auto',
     learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto',
+    // Only a DPO job has a beta; it marks the request as preference training for auto-resolution.
+    ...(body.method?.type === 'dpo' ? { beta: hp.beta ?? 'auto' } : {}),
   };
   return {
     tenant: { orgId: caller.orgId, projectId: caller.projectId },

@@ -17,6 +17,7 @@ export const supervisedHyperparameters = z.strictObject({
 export type SupervisedHyperparameters = z.infer<typeof supervisedHyperparameters>;
 
 const dpoHyperparameters = supervisedHyperparameters.extend({ beta: z.union([auto, boundedNumber('beta')]).optional() });
+export type DpoHyperparameters = z.infer<typeof dpoHyperparameters>;
 
 export const metadataSchema = z
   .record(z.string().max(64), z.string().max(512))

@@ -28,14 +28,15 @@ const STATUS: Record<JobStatus, string> = {
 
 export const openAiStatus = (s: JobStatus): string => STATUS[s];
 
-/** "auto" until training starts, then the numbers in use. */
+/** "auto" until training starts, then the numbers in use; a DPO job's include its beta. */
 function hyperparameters(job: Job) {
   const r = job.resolvedHyperparameters;
-  if (r && job.startedAt !== null) {
-    return { batch_size: r.batch_size, learning_rate_multiplier: r.learning_rate_multiplier, n_epochs: r.n_epochs };
-  }
   const h = job.hyperparameters;
-  return { batch_size: h.batch_size, learning_rate_multiplier: h.learning_rate_multiplier, n_epochs: h.n_epochs };
+  const dpo = job.methodType === 'dpo';
+  if (r && job.startedAt !== null) {
+    return { batch_size: r.batch_size, learning_rate_multiplier: r.learning_rate_multiplier, n_epochs: r.n_epochs, ...(dpo ? { beta: r.beta ?? h.beta } : {}) };
+  }
+  return { batch_size: h.batch_size, learning_rate_multiplier: h.learning_rate_multiplier, n_epochs: h.n_epochs, ...(dpo ? { beta: h.beta ?? 'auto' } : {}) };
 }
 
 /** OpenAI's integration shape, whichever API asked for it; unset optional fields are left out, as sent. */

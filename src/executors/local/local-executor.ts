@@ -8,7 +8,7 @@ import type { Executor, RunHandle } from '../executor.ts';
 import type { TrainerEvent } from '../trainer-protocol.ts';
 import { TrainerLauncher } from './trainer-launcher.ts';
 import { trainProcesses } from './train-processes.ts';
-import { trainerSpec } from './trainer-spec.ts';
+import { trainerSpec, trainsInOneProcess } from './trainer-spec.ts';
 import type { SecretBox } from '../../secrets/secret-box.ts';
 import { trainerSecretsEnv } from '../../secrets/trainer-secrets.ts';
 
@@ -57,8 +57,7 @@ export class LocalExecutor implements Executor {
     await mkdir(runDir, { recursive: true });
     const specPath = join(runDir, 'spec.json');
     await writeFile(specPath, JSON.stringify(await trainerSpec(job, model, runDir, this.files, { dataDir: this.opts.dataDir, objectStore: this.opts.objectStore }), null, 2));
-    // The classifier recipe trains in one process.
-    const processes = job.jobType === 'classifier' ? 1 : await this.processes;
+    const processes = trainsInOneProcess(job) ? 1 : await this.processes;
     const trainer = this.launcher.launch(specPath, onEvent, processes, trainerSecretsEnv(job, this.opts.secrets));
     return {
       pause: () => trainer.send({ command: 'pause' }),

@@ -59,11 +59,16 @@ export async function trainerSpec(job: Job, model: TrainableModel, runDir: strin
     // from those would leave steps without their metrics.
     resume_max_step: job.currentStep,
     task: job.jobType,
+    method: job.methodType === 'dpo' ? 'dpo' : 'supervised',
+    beta: r.beta ?? null,
     classifier_targets: (job.options.classifierTargets ?? []).map((t) => ({ name: t.name, labels: t.labels, weight: t.weight, loss_function: t.lossFunction })),
     object_store: store && { bucket: store.bucket, prefix: store.prefix, endpoint_url: store.endpointUrl, region: store.region, local_root: place.dataDir },
     wandb: firstWandb(job),
   };
 }
+
+/** The classifier and DPO recipes train in one process, whatever SELFTUNE_TRAIN_PROCESSES says. */
+export const trainsInOneProcess = (job: Pick<Job, 'jobType' | 'methodType'>): boolean => job.jobType === 'classifier' || job.methodType === 'dpo';
 
 /** The run the trainer logs to: the job's first W&B integration. */
 function firstWandb(job: Job): TrainerSpec['wandb'] {
