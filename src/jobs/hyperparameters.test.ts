@@ -49,12 +49,15 @@ test('warm-up: 10% of the steps unless the request sets it (Mistral always does)
   assert.equal(resolveHyperparameters({ n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto', warmup_fraction: 0 }, ctx).warmup_fraction, 0);
 });
 
-test('DPO (a request with beta): beta 0.1 when auto, 3 passes at most, a tenth of the supervised learning rate', () => {
-  const ctx = { nExamples: 24, defaultSeqLen: 512, jobType: 'completion' as const };
+test('DPO: beta 0.1 when auto, 3 passes at most, a tenth of the supervised learning rate', () => {
+  const ctx = { nExamples: 24, defaultSeqLen: 512, jobType: 'completion' as const, method: 'dpo' as const };
   const auto = resolveHyperparameters({ n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto', beta: 'auto' }, ctx);
   assert.deepEqual([auto.beta, auto.n_epochs, auto.batch_size, auto.learning_rate_multiplier], [0.1, 3, 1, 0.1]);
   const given = resolveHyperparameters({ n_epochs: 'auto', batch_size: 16, learning_rate_multiplier: 'auto', beta: 0.25 }, { ...ctx, nExamples: 20000 });
   assert.deepEqual([given.beta, given.n_epochs, given.learning_rate_multiplier], [0.25, 1, 0.4]);
   assert.deepEqual([autoDpoEpochs(2), autoDpoEpochs(8333), autoDpoEpochs(9000)], [3, 3, 2]);
-  assert.equal('beta' in resolveHyperparameters({ n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' }, ctx), false);
+  // No beta given: DPO's default. A supervised job never reports one, nor takes DPO's rules.
+  assert.equal(resolveHyperparameters({ n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' }, ctx).beta, 0.1);
+  const supervised = resolveHyperparameters({ n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' }, { ...ctx, method: 'supervised' });
+  assert.deepEqual(['beta' in supervised, supervised.learning_rate_multiplier], [false, 1]);
 });

@@ -20,7 +20,7 @@ import type { RequestedHyperparameters, ResolvedHyperparameters } from './job.ts
 //   size (1 at batch 1), multiplying the base model's base learning rate.
 // - warmup_fraction: 10% of the steps when the request sets none, so the first
 //   updates from a cold optimizer state do not overshoot.
-// DPO (a request that carries `beta`; its request mapper always sets one):
+// DPO:
 // - beta: 0.1, the standard default (the DPO paper's experiments, TRL's DPOConfig).
 // - n_epochs: 3, fewer for huge sets as above, but no extra passes for small
 //   sets: repeating a pair only pushes its margin further from the reference
@@ -60,13 +60,15 @@ export interface ResolveContext {
   nExamples: number;
   jobType: JobKind;
   defaultSeqLen: number;
+  /** The job's fine-tuning method; DPO has rules of its own (above). Supervised when not given. */
+  method?: 'supervised' | 'dpo' | 'reinforcement';
 }
 
 /** DPO's passes: TARGET_EPOCHS, fewer for huge sets, never more for small ones (see above). */
 export const autoDpoEpochs = (nPairs: number): number => Math.max(1, Math.min(TARGET_EPOCHS, Math.floor(MAX_EXAMPLES_SEEN / Math.max(1, nPairs))));
 
 export function resolveHyperparameters(req: RequestedHyperparameters, ctx: ResolveContext): ResolvedHyperparameters {
-  const dpo = req.beta != null;
+  const dpo = ctx.method === 'dpo';
   const batchSize = req.batch_size === 'auto' ? autoBatchSize(ctx.nExamples) : Math.min(req.batch_size, ctx.nExamples);
   const stepsPerEpoch = Math.ceil(ctx.nExamples / batchSize);
   // Mistral's `epochs` may be fractional: that many passes, as a number of steps.
@@ -85,7 +87,7 @@ export function resolveHyperparameters(req: RequestedHyperparameters, ctx: Resol
     weight_decay: req.weight_decay ?? 0,
     seq_len: req.seq_len ?? ctx.defaultSeqLen,
     training_mode: null,
-    ...(req.beta != null ? { beta: req.beta === 'auto' ? AUTO_BETA : req.beta } : {}),
+    ...(dpo ? { beta: req.beta == null || req.beta === 'auto' ? AUTO_BETA : req.beta } : {}),
   };
 }
 

@@ -223,7 +223,7 @@ export class JobRun {
   private async begin(job: Job, model: TrainableModel): Promise<Job> {
     const { clock } = this.deps;
     const now = clock.nowMs();
-    const resolved = resolveHyperparameters(job.hyperparameters, { nExamples: job.stats.n_train_examples ?? 0, jobType: job.jobType, defaultSeqLen: this.opts.maxSeqLen });
+    const resolved = resolveHyperparameters(job.hyperparameters, { nExamples: job.stats.n_train_examples ?? 0, jobType: job.jobType, method: job.methodType, defaultSeqLen: this.opts.maxSeqLen });
     const plannedModel = job.stats.planned_model ?? fineTunedModelNameOf(job, model.root);
     const firstStart = job.startedAt === null;
     const timings = { ...job.stats.timings, [firstStart ? 'claimed' : `reclaimed_${job.recoveries}`]: now };
