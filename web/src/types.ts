@@ -31,7 +31,8 @@ export interface Job {
   seed: number;
   estimated_finish: number | null;
   metadata: Record<string, string> | null;
-  method?: { type: string };
+  /** `{type, [type]: {hyperparameters}}`: a DPO job's numbers (with beta) are only here. */
+  method?: { type: string } & Record<string, { hyperparameters?: Record<string, unknown> } | string>;
 }
 
 export interface StepMetrics {

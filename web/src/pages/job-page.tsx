@@ -21,6 +21,7 @@ export function JobPage({ id }: { id: string }) {
   if (!job.data) return <section>{job.error ? <p class="error" role="alert">{job.error}</p> : <p class="muted">Loading…</p>}</section>;
   const j = job.data;
   const latest = history.metrics.at(-1);
+  const hyperparameters = j.hyperparameters ?? methodHyperparameters(j);
   const refresh = () => {
     job.reload();
     events.reload();
@@ -81,8 +82,8 @@ export function JobPage({ id }: { id: string }) {
         </div>
         <div>
           <h2>Hyperparameters</h2>
-          {j.hyperparameters ? (
-            <KeyValues rows={Object.entries(j.hyperparameters).map(([k, v]) => [k, String(v)])} />
+          {hyperparameters ? (
+            <KeyValues rows={Object.entries(hyperparameters).map(([k, v]) => [k, String(v)])} />
           ) : (
             <p class="muted">None for this method.</p>
           )}
@@ -133,4 +134,10 @@ function CheckpointsTable({ checkpoints }: { checkpoints: Checkpoint[] }) {
       </tbody>
     </table>
   );
+}
+
+/** The legacy `hyperparameters` is null for DPO: its numbers (beta among them) are under `method.dpo`. */
+function methodHyperparameters(j: Job): Record<string, unknown> | null {
+  const section = j.method?.[j.method.type];
+  return typeof section === 'object' && section.hyperparameters ? section.hyperparameters : null;
 }
