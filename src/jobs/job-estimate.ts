@@ -46,9 +46,14 @@ export interface EstimatorOptions {
 export class JobEstimator {
   constructor(
     private readonly planner: JobPlanner,
-    private readonly tokens: Pick<TokenCounter, 'count'>,
+    private readonly tokens: Pick<TokenCounter, 'count' | 'warm'>,
     private readonly opts: EstimatorOptions,
   ) {}
+
+  /** Gets the token counter going while the caller validates files and plans. */
+  warm(): void {
+    this.tokens.warm();
+  }
 
   async estimate(input: EstimateInput): Promise<JobEstimate> {
     const counted = await this.tokens.count(input.modelPath, input.files.map((f) => f.path));

@@ -22,9 +22,9 @@ interface Pending {
 /**
  * The warm token counter (`serve-token-counts`): one Python process per server
  * that imports transformers once and keeps each model's tokenizer, so a job's
- * estimate costs the file read, not a 4 s interpreter start. Started on the
- * first count, not with the server, so `npm start` and servers that never
- * estimate pay nothing. Requests are written as they come (the helper reads
+ * estimate costs the file read, not a 4 s interpreter start. Started when a
+ * validation that will count begins (or by the first count), not with the
+ * server, so `npm start` and servers that never estimate pay nothing. Requests are written as they come (the helper reads
  * them once its imports are done) and answered by id; the helper interleaves
  * them. If it dies, it is restarted and the counts it held are sent again,
  * once: a count that kills it twice fails with its reason.
@@ -53,6 +53,11 @@ export class TokenCounter {
       if (this.child) this.send(this.child, pending);
       else if (!this.restartTimer) this.start();
     });
+  }
+
+  /** Starts the helper now, if none runs, so that its imports overlap other work before the first count. */
+  warm(): void {
+    if (!this.child && !this.restartTimer && !this.stopping) this.start();
   }
 
   /** The helper process, while one runs. */
