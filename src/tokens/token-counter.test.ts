@@ -71,6 +71,16 @@ test('a file or model that cannot be read fails that count only, naming it', asy
   assert.equal((await counter.count(model, [join(dir, 'small.jsonl')]))[0]!.examples, 3);
 });
 
+test('warm starts the helper before any count, and the first count goes to it', async () => {
+  const other = new TokenCounter({ python: config.python, trainerDir, log });
+  other.warm();
+  const pid = other.pid;
+  assert.ok(pid);
+  assert.equal((await other.count(model, [join(dir, 'small.jsonl')]))[0]!.examples, 3);
+  assert.equal(other.pid, pid);
+  await other.close();
+});
+
 test('after close, counts are refused and no helper runs', async () => {
   const other = new TokenCounter({ python: config.python, trainerDir, log });
   await other.count(model, [join(dir, 'small.jsonl')]);
