@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config/config.ts';
@@ -36,14 +36,18 @@ const labelled = (n: number, chat: boolean) => Array.from({ length: n }, (_, i) 
 });
 
 let t: TestServer;
+let dataDir: string;
 before(async () => {
-  const dataDir = await tempDir('tokens');
+  dataDir = await tempDir('tokens');
   await mkdir(join(dataDir, 'models'), { recursive: true });
   const made = spawnSync(loadConfig().python, [join(trainerDir, 'tests/bpe_chatml_model.py'), join(dataDir, 'models/bpe-chatml')], { env: { ...process.env, PYTHONPATH: trainerDir }, encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
   t = await startServer({ dataDir });
 });
-after(() => t.close());
+after(async () => {
+  await t.close(); // a data directory given to startServer is the caller's to remove
+  await rm(dataDir, { recursive: true, force: true });
+});
 
 /** Validation's data_tokens, a dry run's, and the trained tokens of one epoch, for one job over `files` (10 examples each). */
 async function countedAndTrained(model: string, jobType: 'completion' | 'classifier', files: object[][]) {
