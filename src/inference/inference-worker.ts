@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import type { AppError } from '../errors/app-error.ts';
+import { type LineProcess, startLineProcess } from '../executors/line-process.ts';
 import { EventQueue } from './event-queue.ts';
 import { RestartPolicy } from './restart-policy.ts';
 import { WORKER_CRASHED, WORKER_STARTING, workerFailed, workerUnavailable } from './worker-errors.ts';
@@ -22,8 +22,6 @@ export interface InferenceWorkerOptions {
   log: (level: string, message: string) => void;
 }
 
-const STDERR_TAIL_LINES = 20;
-
 type ModelRequest = Extract<WorkerRequest, { id: string; model: unknown }>;
 
 /**
@@ -43,9 +41,9 @@ export class InferenceWorker {
   private readonly pending = new Map<string, EventQueue<WorkerReply>>();
   /** Requests held until the worker is ready, in arrival order, each with its timeout. */
   private readonly waiting = new Map<string, { req: ModelRequest; timer: NodeJS.Timeout }>();
-  private readonly stderr: string[] = [];
+  /** The current process's handle (the last one, once it has exited). */
+  private proc: LineProcess | null = null;
   private readonly restarts = new RestartPolicy();
-  private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: InferenceWorkerOptions) {}
 
@@ -82,12 +80,7 @@ export class InferenceWorker {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
     for (const id of [...this.waiting.keys()]) this.settle(this.release(id), shuttingDown());
-    const child = this.child;
-    if (!child) return;
-    child.stdin?.end(); // EOF: the worker exits by itself
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await this.exited;
-    clearTimeout(timer);
+    if (this.child) await this.proc?.stop();
   }
 
   private hold(req: ModelRequest): void {
@@ -126,32 +119,18 @@ export class InferenceWorker {
   private start(): void {
     this.restartTimer = null;
     const { python, trainerDir, threads, cacheSize, maxActive } = this.opts;
-    const args = ['-m', 'selftune_trainer', 'serve-inference', '--threads', String(threads), '--cache-size', String(cacheSize), '--max-active', String(maxActive)];
-    const child = spawn(python, args, {
-      env: { ...process.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' },
-      stdio: ['pipe', 'pipe', 'pipe'],
+    const args = ['serve-inference', '--threads', String(threads), '--cache-size', String(cacheSize), '--max-active', String(maxActive)];
+    const proc = startLineProcess({
+      python,
+      trainerDir,
+      args,
+      onLine: (line) => this.dispatch(proc.child, line),
+      onExit: (why, spawnFailed) => this.onExit(proc.child, why, spawnFailed),
+      onWarning: (message) => this.opts.log('warn', `inference worker: ${message}`),
     });
-    this.child = child;
+    this.child = proc.child;
     this.ready = false;
-    this.stderr.length = 0;
-    child.stdin?.on('error', () => {}); // a dead worker is reported through 'exit'
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      this.stderr.push(line);
-      if (this.stderr.length > STDERR_TAIL_LINES) this.stderr.shift();
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => this.dispatch(child, line));
-    this.exited = new Promise<void>((resolve) => {
-      // 'close', not 'exit': the replies it wrote before dying are read first.
-      child.on('close', (code, signal) => {
-        this.onExit(child, `exited (${signal ?? `code ${code}`})`, false);
-        resolve();
-      });
-      child.on('error', (err) => {
-        if (child.pid !== undefined) return this.opts.log('warn', `inference worker: ${err.message}`); // running; 'exit' tells when it ends
-        this.onExit(child, `could not be started (${python}: ${err.message})`, true);
-        resolve();
-      });
-    });
+    this.proc = proc;
   }
 
   private onReady(child: ChildProcess): void {
@@ -169,7 +148,7 @@ export class InferenceWorker {
     const wasReady = this.ready;
     this.child = null;
     this.ready = false;
-    const tail = this.stderr.slice(-5).join('\n');
+    const tail = this.proc?.stderrTail(5) ?? '';
     const detail = `The inference worker ${why}${tail ? `: ${tail}` : ''}`;
     if (this.stopping) {
       for (const id of [...this.pending.keys()]) this.settle(id, shuttingDown());

@@ -88,6 +88,7 @@ export class InputResolver {
   }
 
   private async work(job: JobInputs, how: { estimate: boolean; note?: (n: InputNote) => Promise<void> }): Promise<ResolvedInputs> {
+    if (how.estimate) this.estimator.warm();
     const dir = join(this.dataDir, 'runs', job.id, 'inputs');
     await mkdir(dir, { recursive: true });
     const out: ResolvedInputs = { error: null, nTrain: 0, nValid: 0, filteredFiles: {}, options: job.options, plan: undefined, estimate: undefined };

@@ -1,12 +1,12 @@
 import type { RequestedHyperparameters } from './job.ts';
 import { resolveHyperparameters } from './hyperparameters.ts';
-import { type PythonToolOptions, runPythonTool } from './python-tool.ts';
 import { fromJobError } from '../errors/app-error.ts';
 import { readModelFacts } from '../planning/model-facts.ts';
 import { jobKind } from '../planning/device-profile.ts';
 import { trainingFlopsPerToken } from '../planning/flops.ts';
 import type { JobPlanner } from '../planning/job-planner.ts';
 import type { TrainingPlan } from '../planning/memory-plan.ts';
+import type { TokenCounter } from '../tokens/token-counter.ts';
 
 /** What a job will cost, from its tokenized data, its memory plan and the device's measured FLOP/s. */
 export interface JobEstimate {
@@ -37,7 +37,7 @@ export interface EstimateInput {
   plan?: TrainingPlan | undefined;
 }
 
-export interface EstimatorOptions extends PythonToolOptions {
+export interface EstimatorOptions {
   pricePerMillionTokens: number;
   costCurrency: string;
   defaultSeqLen: number;
@@ -46,18 +46,22 @@ export interface EstimatorOptions extends PythonToolOptions {
 export class JobEstimator {
   constructor(
     private readonly planner: JobPlanner,
+    private readonly tokens: Pick<TokenCounter, 'count' | 'warm'>,
     private readonly opts: EstimatorOptions,
   ) {}
 
+  /** Gets the token counter going while the caller validates files and plans. */
+  warm(): void {
+    this.tokens.warm();
+  }
+
   async estimate(input: EstimateInput): Promise<JobEstimate> {
-    const counted = (await runPythonTool(this.opts, ['count-tokens', '--model', input.modelPath, ...input.files.map((f) => f.path)])) as {
-      files: Array<{ examples: number; tokens: number }>;
-    };
-    const nExamples = counted.files.reduce((n, f) => n + f.examples, 0);
-    const dataTokens = counted.files.reduce((n, f) => n + f.tokens, 0);
+    const counted = await this.tokens.count(input.modelPath, input.files.map((f) => f.path));
+    const nExamples = counted.reduce((n, f) => n + f.examples, 0);
+    const dataTokens = counted.reduce((n, f) => n + f.tokens, 0);
     // An epoch draws nExamples examples, shared between files by weight (batches.py).
-    const totalWeight = input.files.reduce((w, f) => w + (counted.files[input.files.indexOf(f)]!.examples ? f.weight : 0), 0);
-    const tokensPerExample = counted.files.reduce((t, f, i) => (f.examples ? t + (input.files[i]!.weight / totalWeight) * (f.tokens / f.examples) : t), 0);
+    const totalWeight = input.files.reduce((w, f, i) => w + (counted[i]!.examples ? f.weight : 0), 0);
+    const tokensPerExample = counted.reduce((t, f, i) => (f.examples ? t + (input.files[i]!.weight / totalWeight) * (f.tokens / f.examples) : t), 0);
     const r = resolveHyperparameters(input.hyperparameters, { nExamples, jobType: input.jobType, defaultSeqLen: this.opts.defaultSeqLen });
     const stepsPerEpoch = Math.max(1, Math.ceil(nExamples / r.batch_size));
     const steps = r.training_steps ?? Math.ceil(stepsPerEpoch * r.n_epochs);

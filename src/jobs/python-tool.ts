@@ -7,7 +7,7 @@ export interface PythonToolOptions {
 }
 
 /**
- * Runs a one-shot trainer command (`count-tokens`) and returns the
+ * Runs a one-shot trainer command (`probe-device`, `export-model`) and returns the
  * fields of its answer line; a `failed` line or a crash becomes a 500 naming why.
  */
 export function runPythonTool(opts: PythonToolOptions, args: string[], stdin = ''): Promise<Record<string, unknown>> {

@@ -37,6 +37,7 @@ import { ModelPulls } from '../models/model-pulls.ts';
 import { ModelResolver } from '../inference/model-resolver.ts';
 import { Scheduler } from '../queue/scheduler.ts';
 import { toOpenAiId } from '../ids/ids.ts';
+import { TokenCounter } from '../tokens/token-counter.ts';
 import { TenancyRepository } from '../tenancy/tenancy.repository.ts';
 import { UploadSweeper } from '../uploads/upload-sweeper.ts';
 import { UploadsRepository } from '../uploads/uploads.repository.ts';
@@ -70,7 +71,8 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const jobSearch = new JobSearch(store.db);
   const profiles = new DeviceProfiles({ python: config.python, trainerDir, dataDir: config.dataDir, memoryOverride: config.deviceMemoryBytes, seedPath: config.deviceProfile, nowMs: () => clock.nowMs() });
   const planner = new JobPlanner(profiles, { defaultSeqLen: config.maxSeqLen, concurrentJobs: config.maxConcurrentJobs });
-  const estimator = new JobEstimator(planner, { python: config.python, trainerDir, pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
+  const tokens = new TokenCounter({ python: config.python, trainerDir, log });
+  const estimator = new JobEstimator(planner, tokens, { pricePerMillionTokens: config.pricePerMillionTokens, costCurrency: config.costCurrency, defaultSeqLen: config.maxSeqLen });
   const inputs = new InputResolver(files, catalog, planner, estimator, repositories, mirror, config.dataDir, { minTrainingExamples: config.minTrainingExamples, shownIssues: 5 });
   const validator = new JobValidator(jobs, inputs, events, clock);
   const local = () => new LocalExecutor(files, {
@@ -126,5 +128,5 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(store.db, config.dataDir, new PublicUrl(config.publicUrl, config.port)),
     stagingPath: (name) => blobs.stagingPath(name) };
-  return { ctx, blobs, mirror, scheduler, uploadSweeper, executor, signals, log, runnerUrl: ray?.runnerUrl ?? null };
+  return { ctx, blobs, mirror, scheduler, uploadSweeper, executor, signals, log, tokens, runnerUrl: ray?.runnerUrl ?? null };
 }

@@ -53,7 +53,7 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv; logS
     unlock();
     throw err;
   }
-  const { ctx, scheduler, uploadSweeper, executor, log, runnerUrl } = buildContainer(config, store, paths, storage, secrets.box);
+  const { ctx, scheduler, uploadSweeper, executor, log, tokens, runnerUrl } = buildContainer(config, store, paths, storage, secrets.box);
   await mkdir(paths.runs, { recursive: true });
   const health: Health = { ready: false, problem: null, executorProblem: () => executor.problem?.() ?? null, activeJobs: () => scheduler.activeJobs };
   const app = await buildHttp(ctx, health, opts.logStream);
@@ -96,7 +96,7 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv; logS
       await ready.catch(() => {}); // a failed start was logged when it happened; closing goes on
       await Promise.all([scheduler.stop(), ctx.modelPulls.close(), uploadSweeper.stop()]);
       await app.close();
-      await ctx.inference.close();
+      await Promise.all([ctx.inference.close(), tokens.close()]);
       await store.close();
       unlock();
     },

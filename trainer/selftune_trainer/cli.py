@@ -30,6 +30,7 @@ def main(argv=None):
     count = sub.add_parser("count-tokens", help="examples and tokens of JSONL files with a model's tokenizer")
     count.add_argument("--model", required=True)
     count.add_argument("files", nargs="+")
+    sub.add_parser("serve-token-counts", help="the warm token counter: JSON-line count requests on stdin")
     pull = sub.add_parser("pull-model", help="download a Hugging Face model repository (huggingface_hub; HF_TOKEN, HF_ENDPOINT)")
     pull.add_argument("--repo", required=True)
     pull.add_argument("--revision", default="main")
@@ -82,6 +83,10 @@ def main(argv=None):
             from .inference.server import serve
 
             return serve(args.threads, args.cache_size, args.max_active)
+        if args.command == "serve-token-counts":
+            from .token_count_server import serve as serve_counts
+
+            return serve_counts()
         if args.command == "count-tokens":
             from .token_count import count_tokens
 

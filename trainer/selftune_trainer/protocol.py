@@ -86,6 +86,19 @@ def wait_for_start(stream=None):
     return message["spec"]
 
 
+def read_requests(stream, inbox, end):
+    """A warm worker's requests: one JSON value a line onto `inbox`, then `end` at EOF (the server is gone)."""
+    for line in stream:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            inbox.put(json.loads(line))
+        except ValueError:
+            log("warn", f"ignoring a line that is not JSON: {line[:200]}")
+    inbox.put(end)
+
+
 class Commands:
     """Flags set by stdin commands or signals, polled by the loop between steps."""
 

@@ -148,12 +148,4 @@ def _guard_malformed(handle, msg):
 def _read_stdin(inbox):
     import sys
 
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            inbox.put(json.loads(line))
-        except ValueError:
-            protocol.log("warn", f"ignoring a line that is not JSON: {line[:200]}")
-    inbox.put(STOP)
+    protocol.read_requests(sys.stdin, inbox, STOP)
