@@ -6,6 +6,7 @@ import * as runnerTokens from './migrations/003-runner-tokens.ts';
 import * as tenancy from './migrations/004-tenancy.ts';
 import * as modelSharing from './migrations/005-model-sharing.ts';
 import * as rateLimits from './migrations/006-rate-limits.ts';
+import * as webhooks from './migrations/007-webhooks.ts';
 
 // Migrations are code, listed in order here, and run at every start. Each gets
 // the backend profile for the few column types that differ between engines.
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, ProfiledMigration> = {
   '004-tenancy': tenancy,
   '005-model-sharing': modelSharing,
   '006-rate-limits': rateLimits,
+  '007-webhooks': webhooks,
 };
 
 export async function migrate(store: Store): Promise<void> {

@@ -41,6 +41,7 @@ import { TenancyRepository } from '../tenancy/tenancy.repository.ts';
 import { Authenticator } from './auth.ts';
 import { PublicUrl } from './http/public-url.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
+import { buildWebhooks } from '../webhooks/webhooks.ts';
 import type { AppContext } from './context.ts';
 
 /** Statuses in which a job still needs its files. */
@@ -115,9 +116,11 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const limits = buildLimits(store.db, config, clock);
   jobs.admitJob = (projectId, insert) => limits.quotas.admitJob(projectId, insert);
   files.admitFile = (row, insert) => limits.quotas.admitFile(row.project_id, row.bytes, insert);
+  const webhooks = buildWebhooks(config, store, secrets, clock, log, owner);
+  jobs.terminalHook = webhooks.outbox;
   const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null, tenancy, auth, limits,
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(store.db, config.dataDir, new PublicUrl(config.publicUrl, config.port)),
-    stagingPath: (name) => blobs.stagingPath(name) };
-  return { ctx, blobs, mirror, scheduler, executor, signals, log, runnerUrl: ray?.runnerUrl ?? null };
+    stagingPath: (name) => blobs.stagingPath(name), webhooks: webhooks.endpoints };
+  return { ctx, blobs, mirror, scheduler, executor, signals, log, runnerUrl: ray?.runnerUrl ?? null, webhookLoop: webhooks.loop };
 }

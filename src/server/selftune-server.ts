@@ -53,7 +53,7 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv; logS
     unlock();
     throw err;
   }
-  const { ctx, scheduler, executor, log, runnerUrl } = buildContainer(config, store, paths, storage, secrets.box);
+  const { ctx, scheduler, executor, log, runnerUrl, webhookLoop } = buildContainer(config, store, paths, storage, secrets.box);
   await mkdir(paths.runs, { recursive: true });
   const health: Health = { ready: false, problem: null, executorProblem: () => executor.problem?.() ?? null, activeJobs: () => scheduler.activeJobs };
   const app = await buildHttp(ctx, health, opts.logStream);
@@ -61,6 +61,7 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv; logS
   ctx.signedUrls.publicUrl.follow(app.server, config.host);
   log.use(app.log);
   if (secrets.warning) app.log.warn(secrets.warning);
+  webhookLoop.start(); // pending deliveries from before a restart go out now
 
   const ready = (async () => {
     await Promise.all([
@@ -94,6 +95,7 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv; logS
       closed = true;
       await ready.catch(() => {}); // a failed start was logged when it happened; closing goes on
       await Promise.all([scheduler.stop(), ctx.modelPulls.close()]);
+      await webhookLoop.stop(); // after the scheduler: a job it stops as cancelled still has its event written
       await app.close();
       await ctx.inference.close();
       await store.close();
