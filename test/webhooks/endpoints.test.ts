@@ -56,7 +56,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual(receiver.rejected, []);
       assert.equal(receiver.received.length, 1);
       assert.equal(receiver.received[0]!.event.type, 'fine_tuning.job.succeeded');
-      assert.match(receiver.received[0]!.event.data.id, /^ftjob-/);
+      assert.match(receiver.received[0]!.subject, /^ftjob-/);
 
       // After a rotation the old secret no longer verifies; kept for 24 h, both do.
       const rotated = await client.webhooks.rotateSecret(created.id);

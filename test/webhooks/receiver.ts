@@ -7,6 +7,8 @@ import type { UnwrapWebhookEvent } from 'openai/resources/webhooks/webhooks';
 export interface Received {
   webhookId: string;
   event: UnwrapWebhookEvent;
+  /** `data.id`: the job, for fine-tuning events. */
+  subject: string;
   /** What the receiver answered. */
   status: number;
   at: number;
@@ -61,7 +63,8 @@ export class Receiver {
     }
     const failing = this.received.length < this.failFirst;
     const status = failing ? 500 : (this.answer?.() ?? 200);
-    this.received.push({ webhookId: String(headers['webhook-id']), event, status, at });
+    const subject = 'id' in event.data ? String(event.data.id) : '';
+    this.received.push({ webhookId: String(headers['webhook-id']), event, subject, status, at });
     return status;
   }
 }
