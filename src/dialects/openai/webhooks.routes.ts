@@ -10,8 +10,10 @@ import { toWireAttempt, toWireDeletedEndpoint, toWireEndpoint, toWireEndpointWit
 // may only read (server/auth.ts refuses its writes). Extension: each
 // endpoint's delivery log at GET /webhook_endpoints/{id}/deliveries.
 
+/** The value at fault, named without stringifying it whole (a fuzzed body nests arrays thousands deep). */
+const shown = (input: unknown) => (typeof input === 'string' ? `'${input.slice(0, 100)}'` : Array.isArray(input) ? 'an array' : input === null ? 'null' : `a ${typeof input}`);
 const eventType = z.enum(KNOWN_EVENT_TYPES, {
-  error: (issue) => `'${String(issue.input)}' is not a webhook event type of the OpenAI API (selftune sends ${EMITTED_EVENT_TYPES.join(', ')})`,
+  error: (issue) => `${shown(issue.input)} is not a webhook event type of the OpenAI API (selftune sends ${EMITTED_EVENT_TYPES.join(', ')})`,
 });
 const name = z.string().trim().min(1).max(256);
 const url = z.string().max(2048).url().refine((u) => /^https?:\/\//i.test(u), 'expected an http(s):// URL');
