@@ -95,7 +95,7 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv; logS
       closed = true;
       await ready.catch(() => {}); // a failed start was logged when it happened; closing goes on
       await Promise.all([scheduler.stop(), ctx.modelPulls.close()]);
-      await webhookLoop.stop(); // after the scheduler: a job it stops as cancelled still has its event written
+      await webhookLoop.stop(); // requests in flight finish; what is still owed is sent by the next start
       await app.close();
       await ctx.inference.close();
       await store.close();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type OpenAI from 'openai';
-import { BACKENDS, createPostgresDatabase } from '../helpers/backends.ts';
+import { type Backend, BACKENDS } from '../helpers/backends.ts';
 import { isFinished, upload, uploadDemo, waitForJob } from '../helpers/jobs.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
 import { createTenant } from '../helpers/tenants.ts';
 import { LONG_WAIT_MS, SHORT_WAIT_MS, sleep, waitUntil } from '../helpers/wait.ts';
+import { serverOn } from './backend-server.ts';
 import { Receiver } from './receiver.ts';
 
 // Terminal job events reach every endpoint that subscribes, signed so that the
@@ -17,12 +17,9 @@ after(() => Promise.all(cleanups.splice(0).reverse().map((c) => c())));
 const DEPLOYMENT_SECRET = `whsec_${Buffer.from('a deployment-wide secret, 32 b!!').toString('base64')}`;
 const TOO_FEW_EXAMPLES = Array.from({ length: 3 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: `a${i}` }] })).join('\n');
 
-async function serverOn(backend: string, receiverUrl: string): Promise<TestServer> {
-  const database = backend === 'postgres' ? await createPostgresDatabase() : null;
-  const t = await startServer({ databaseUrl: database?.url, webhookUrl: receiverUrl, webhookSecret: DEPLOYMENT_SECRET, webhookRetryBaseSeconds: 0.2 });
-  cleanups.push(async () => { await t.close(); await database?.drop(); });
-  return t;
-}
+/** A server whose deployment-wide endpoint is `receiverUrl`, retrying after 0.2 s, 0.4 s, … */
+const serverWith = (backend: Backend, receiverUrl: string) =>
+  serverOn(backend, { webhookUrl: receiverUrl, webhookSecret: DEPLOYMENT_SECRET, webhookRetryBaseSeconds: 0.2 }, cleanups);
 
 async function startReceiver(secret = ''): Promise<Receiver> {
   const receiver = await new Receiver(secret).start();
@@ -48,7 +45,7 @@ for (const backend of BACKENDS) {
     test('a succeeded, a failed and a cancelled job: each event once, verified, retried through 500s', async () => {
       const project = await startReceiver();
       const deployment = await startReceiver(DEPLOYMENT_SECRET);
-      const t = await serverOn(backend, deployment.url);
+      const t = await serverWith(backend, deployment.url);
       const { client } = await createTenant(t);
       const endpoint = await client.webhooks.create({ name: 'ci', url: project.url, event_types: ['fine_tuning.job.succeeded', 'fine_tuning.job.failed', 'fine_tuning.job.cancelled'] });
       project.secret = endpoint.signing_secret;
@@ -91,7 +88,7 @@ for (const backend of BACKENDS) {
     test('the deployment endpoint gets every project\'s events; an endpoint gets only its project\'s and its types', async () => {
       const deployment = await startReceiver(DEPLOYMENT_SECRET);
       const onlyCancelled = await startReceiver();
-      const t = await serverOn(backend, deployment.url);
+      const t = await serverWith(backend, deployment.url);
       const a = await createTenant(t);
       const b = await createTenant(t);
       const endpoint = await a.client.webhooks.create({ name: 'cancels', url: onlyCancelled.url, event_types: ['fine_tuning.job.cancelled'] });
@@ -112,7 +109,7 @@ for (const backend of BACKENDS) {
     test('deleting an endpoint stops its pending deliveries', async () => {
       const deployment = await startReceiver(DEPLOYMENT_SECRET);
       const failing = await startReceiver();
-      const t = await serverOn(backend, deployment.url);
+      const t = await serverWith(backend, deployment.url);
       const { client } = await createTenant(t);
       const endpoint = await client.webhooks.create({ name: 'down', url: failing.url, event_types: ['fine_tuning.job.failed', 'fine_tuning.job.cancelled'] });
       failing.secret = endpoint.signing_secret;

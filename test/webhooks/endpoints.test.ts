@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { BACKENDS, createPostgresDatabase } from '../helpers/backends.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { BACKENDS } from '../helpers/backends.ts';
 import { createTenant } from '../helpers/tenants.ts';
+import { serverOn } from './backend-server.ts';
 import { Receiver } from './receiver.ts';
 
 // The webhook endpoint API through the openai SDK's own methods, per project,
@@ -12,19 +12,13 @@ import { Receiver } from './receiver.ts';
 const cleanups: Array<() => Promise<unknown>> = [];
 after(() => Promise.all(cleanups.splice(0).reverse().map((c) => c())));
 
-async function serverOn(backend: string): Promise<TestServer> {
-  const database = backend === 'postgres' ? await createPostgresDatabase() : null;
-  const t = await startServer({ databaseUrl: database?.url });
-  cleanups.push(async () => { await t.close(); await database?.drop(); });
-  return t;
-}
 
 const status = (p: Promise<unknown>) => p.then(() => 200, (err: unknown) => (err instanceof OpenAI.APIError ? err.status : -1));
 
 for (const backend of BACKENDS) {
   describe(`webhook endpoints (${backend})`, () => {
     test('create shows the secret once; list, retrieve, update, rotate, test and delete work through the SDK', async () => {
-      const t = await serverOn(backend);
+      const t = await serverOn(backend, {}, cleanups);
       const { client } = await createTenant(t);
       const receiver = await new Receiver('').start();
       cleanups.push(() => receiver.close());
@@ -85,7 +79,7 @@ for (const backend of BACKENDS) {
     });
 
     test('another project cannot see an endpoint; a reader key may read but not create; bad fields are named', async () => {
-      const t = await serverOn(backend);
+      const t = await serverOn(backend, {}, cleanups);
       const owner = await createTenant(t);
       const other = await createTenant(t);
       const reader = await createTenant(t, { orgId: owner.orgId, role: 'reader' });
