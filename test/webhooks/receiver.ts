@@ -25,6 +25,9 @@ export class Receiver {
   readonly rejected: string[] = [];
   failFirst = 0;
   answer: (() => number) | null = null;
+  /** While true, requests are verified and kept in `held` but never answered (a receiver that hangs). */
+  hang = false;
+  readonly held: Received[] = [];
   private readonly verifier = new OpenAI({ apiKey: 'unused' });
   private server!: Server;
   url = '';
@@ -35,7 +38,7 @@ export class Receiver {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => void this.handle(Buffer.concat(chunks).toString('utf8'), req.headers).then((status) => res.writeHead(status).end()));
+      req.on('end', () => void this.handle(Buffer.concat(chunks).toString('utf8'), req.headers).then((status) => status && res.writeHead(status).end()));
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
@@ -52,6 +55,7 @@ export class Receiver {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
+  /** The status to answer; 0 for none (hanging). */
   private async handle(body: string, headers: IncomingHttpHeaders): Promise<number> {
     const at = Date.now();
     let event: UnwrapWebhookEvent;
@@ -61,9 +65,13 @@ export class Receiver {
       this.rejected.push(`${String(err)}: ${body}`);
       return 400;
     }
+    const subject = 'id' in event.data ? String(event.data.id) : '';
+    if (this.hang) {
+      this.held.push({ webhookId: String(headers['webhook-id']), event, subject, status: 0, at });
+      return 0;
+    }
     const failing = this.received.length < this.failFirst;
     const status = failing ? 500 : (this.answer?.() ?? 200);
-    const subject = 'id' in event.data ? String(event.data.id) : '';
     this.received.push({ webhookId: String(headers['webhook-id']), event, subject, status, at });
     return status;
   }
