@@ -9,6 +9,7 @@ import { modelsCommand } from './models.command.ts';
 import { orgsCommand, projectsCommand } from './projects.command.ts';
 import { serve } from './serve.command.ts';
 import { chatCommand, classifyCommand } from './use.command.ts';
+import { webhooksCommand } from './webhooks.command.ts';
 
 const USAGE = `selftune — a self-hosted fine-tuning server (OpenAI and Mistral APIs)
 
@@ -29,6 +30,9 @@ with SELFTUNE_API_KEY when the server has keys; --json on any read command):
   selftune models share MODEL [--off]
   selftune chat MODEL PROMPT [--system TEXT] [--max-tokens N]
   selftune classify MODEL TEXT
+  selftune webhooks create --name N --url U [--event-type T]...   (prints the signing secret once)
+  selftune webhooks list | get ID | update ID [--name N] [--url U] [--event-type T]... | delete ID
+  selftune webhooks rotate-secret ID [--keep-old] | test ID [--event-type T] | deliveries ID [--limit N]
 
 Admin (an admin key: SELFTUNE_ADMIN_KEY, else SELFTUNE_API_KEY):
   selftune projects create NAME | list [--all] | get ID | archive ID
@@ -73,6 +77,9 @@ const OPTIONS = {
   'tokens-per-minute': { type: 'string' },
   'max-jobs': { type: 'string' },
   'max-storage-bytes': { type: 'string' },
+  url: { type: 'string' },
+  'event-type': { type: 'string', multiple: true },
+  'keep-old': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -111,6 +118,9 @@ async function dispatch(argv: string[]): Promise<number> {
       return 0;
     case 'limits':
       await limitsCommand(ctx, action, flags);
+      return 0;
+    case 'webhooks':
+      await webhooksCommand(ctx, action, rest, flags);
       return 0;
     default:
       throw new UsageError(`unknown command '${command}'`);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { WEBHOOK_SECRET_PATTERN } from '../webhooks/signing.ts';
 import { repoRoot } from './paths.ts';
 
 // Every setting in one schema, read once, frozen. Environment variables use the
@@ -90,6 +91,14 @@ const configSchema = z.object({
   /** Unfinished fine-tuning jobs a project may have, and bytes of files it may store. */
   projectActiveJobs: z.coerce.number().int().min(0).default(0),
   projectStorageBytes: z.coerce.number().int().min(0).default(0),
+  /** An endpoint that receives every project's webhook events (with SELFTUNE_WEBHOOK_SECRET). */
+  webhookUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), 'expected http(s)://host[:port]/path').nullable().default(null),
+  /** The deployment endpoint's signing secret, as the openai SDK takes it: `whsec_` and base64 (of at least 16 bytes). */
+  webhookSecret: z.string().regex(WEBHOOK_SECRET_PATTERN, 'expected whsec_ followed by base64 of at least 16 bytes (e.g. whsec_$(openssl rand -base64 32))').nullable().default(null),
+  /** The first wait before a failed webhook delivery is tried again; it doubles up to an hour (README: Webhooks). */
+  webhookRetryBaseSeconds: z.coerce.number().positive().default(5),
+  /** A webhook request without an answer after this long has failed. */
+  webhookTimeoutSeconds: z.coerce.number().positive().default(10),
   externalInference: z.string().default('').transform((s, ctx) => {
     const out: Record<string, string> = {};
     for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
@@ -152,6 +161,10 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   keyTokensPerMinute: 'SELFTUNE_KEY_TOKENS_PER_MINUTE',
   projectActiveJobs: 'SELFTUNE_PROJECT_ACTIVE_JOBS',
   projectStorageBytes: 'SELFTUNE_PROJECT_STORAGE_BYTES',
+  webhookUrl: 'SELFTUNE_WEBHOOK_URL',
+  webhookSecret: 'SELFTUNE_WEBHOOK_SECRET',
+  webhookRetryBaseSeconds: 'SELFTUNE_WEBHOOK_RETRY_BASE_SECONDS',
+  webhookTimeoutSeconds: 'SELFTUNE_WEBHOOK_TIMEOUT_SECONDS',
 };
 
 export const CONFIG_ENV_NAMES: Readonly<typeof ENV_NAMES> = ENV_NAMES;
@@ -174,6 +187,11 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   // Trainers on a cluster's nodes reach the inputs and leave their checkpoints nowhere but in object storage.
   if (parsed.data.rayAddress && !parsed.data.blobUrl) {
     throw new Error(`Invalid configuration:\n  ${ENV_NAMES.rayAddress}: needs ${ENV_NAMES.blobUrl} (s3://bucket/prefix): trainers on Ray nodes read their inputs from and write their checkpoints to object storage`);
+  }
+  // The deployment's webhook endpoint needs both: a URL to send to and a secret to sign with.
+  if ((parsed.data.webhookUrl === null) !== (parsed.data.webhookSecret === null)) {
+    const [has, lacks] = parsed.data.webhookUrl ? [ENV_NAMES.webhookUrl, ENV_NAMES.webhookSecret] : [ENV_NAMES.webhookSecret, ENV_NAMES.webhookUrl];
+    throw new Error(`Invalid configuration:\n  ${has}: needs ${lacks} too (the deployment's webhook endpoint is a URL and its whsec_ signing secret)`);
   }
   return Object.freeze({ ...parsed.data, dataDir: resolve(parsed.data.dataDir) });
 }

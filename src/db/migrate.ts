@@ -6,6 +6,7 @@ import * as runnerTokens from './migrations/003-runner-tokens.ts';
 import * as tenancy from './migrations/004-tenancy.ts';
 import * as modelSharing from './migrations/005-model-sharing.ts';
 import * as rateLimits from './migrations/006-rate-limits.ts';
+import * as webhooks from './migrations/007-webhooks.ts';
 import * as uploads from './migrations/008-uploads.ts';
 
 // Migrations are code, listed in order here, and run at every start. Each gets
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, ProfiledMigration> = {
   '004-tenancy': tenancy,
   '005-model-sharing': modelSharing,
   '006-rate-limits': rateLimits,
+  '007-webhooks': webhooks,
   '008-uploads': uploads,
 };
 

@@ -193,6 +193,64 @@ export interface UploadPartsTable {
   created_at: number;
 }
 
+/** A project's webhook endpoint (OpenAI's WebhookEndpoint). */
+export interface WebhookEndpointsTable {
+  id: string; // `whe_…`
+  org_id: string;
+  project_id: string;
+  name: string;
+  url: string;
+  event_types: Json; // [type]
+  secret: string; // `whsec_…`, sealed (secrets/secret-box.ts): signing needs the secret itself
+  previous_secret: string | null; // sealed; also signs until previous_secret_expires_at (a rotation that keeps the old one for 24 h)
+  previous_secret_expires_at: number | null;
+  secret_hint: string; // `whsec_…abcd`, shown in place of the secret
+  created_at: number;
+  updated_at: number;
+}
+
+/** An event in the outbox: its body is fixed once, so every attempt sends the same bytes. */
+export interface WebhookEventsTable {
+  id: string; // `evt_…`, also the `webhook-id` header
+  org_id: string;
+  project_id: string;
+  type: string; // fine_tuning.job.succeeded | …failed | …cancelled
+  subject_id: string; // the job's uuid
+  body: Json;
+  created_at: number; // the terminal status change's time
+}
+
+/** One event owed to one endpoint (`deployment`: SELFTUNE_WEBHOOK_URL). */
+export interface WebhookDeliveriesTable {
+  id: string; // `whd_…`
+  event_id: string;
+  endpoint_id: string;
+  status: string; // pending | succeeded | failed (gave up)
+  attempts: number;
+  next_attempt_at: number;
+  locked_by: string | null; // the delivery loop sending it now
+  lease_expires_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+/** Every request sent to an endpoint: the delivery log. */
+export interface WebhookAttemptsTable {
+  seq: Generated<number>;
+  id: string; // `wha_…`
+  endpoint_id: string;
+  delivery_id: string | null; // null for a test event
+  event_id: string;
+  event_type: string;
+  attempt: number; // 1 for the first try
+  started_at: number;
+  finished_at: number;
+  status_code: number | null; // null: no answer (network error, timeout)
+  error: string | null;
+}
+
 export interface Database {
   files: FilesTable;
   jobs: JobsTable;
@@ -208,6 +266,10 @@ export interface Database {
   rate_limits: RateLimitsTable;
   uploads: UploadsTable;
   upload_parts: UploadPartsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type FileRow = Selectable<FilesTable>;
@@ -223,3 +285,6 @@ export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type UploadRow = Selectable<UploadsTable>;
 export type UploadPartRow = Selectable<UploadPartsTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

@@ -122,6 +122,8 @@ export const ERROR_CATALOGUE = {
   value_above_maximum: field('The value is above the maximum.'),
   value_below_minimum: field('The value is below the minimum.'),
   value_error: field('The request is not valid.'),
+  webhook_endpoint_not_found: missing('No such webhook endpoint.'),
+  webhook_endpoint_unreachable: request('The webhook endpoint could not be reached.'),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

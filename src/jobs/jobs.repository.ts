@@ -51,16 +51,24 @@ export class JobsRepository {
     return jobFromRow(row);
   }
 
-  /** Updates only if the job is still in one of `from`; undefined when it was not. Status changes go through JobsService.moveTo. */
-  async transition(id: string, from: readonly string[], changes: JobChanges, nowMs: number): Promise<Job | undefined> {
-    const row = await this.db
-      .updateTable('jobs')
-      .set({ ...jobChangesToRow(changes, this.secrets), modified_at: nowMs })
-      .where('id', '=', id)
-      .where('status', 'in', from)
-      .returningAll()
-      .executeTakeFirst();
-    return row && jobFromRow(row);
+  /**
+   * Updates only if the job is still in one of `from`; undefined when it was not. Status changes go through JobsService.moveTo.
+   * `alsoWrite` runs in the same transaction with the changed job, and rolls the change back if it throws.
+   */
+  async transition(id: string, from: readonly string[], changes: JobChanges, nowMs: number, alsoWrite?: (job: Job, db: Kysely<Database>) => Promise<void>): Promise<Job | undefined> {
+    const move = async (db: Kysely<Database>) => {
+      const row = await db
+        .updateTable('jobs')
+        .set({ ...jobChangesToRow(changes, this.secrets), modified_at: nowMs })
+        .where('id', '=', id)
+        .where('status', 'in', from)
+        .returningAll()
+        .executeTakeFirst();
+      const job = row && jobFromRow(row);
+      if (job && alsoWrite) await alsoWrite(job, db);
+      return job;
+    };
+    return alsoWrite ? this.db.transaction().execute(move) : move(this.db);
   }
 
   async page(q: JobListQuery): Promise<Job[]> {

@@ -43,6 +43,13 @@ export interface MoveOptions {
   level?: NewEvent['level'];
 }
 
+/** Work done in the same transaction as a move to a terminal status (webhooks/: the job's outbox rows). */
+export interface TerminalHook {
+  write(job: Job, db: Kysely<Database>): Promise<void>;
+  /** Told once the change is committed. */
+  committed(): void;
+}
+
 export class JobsService {
   constructor(
     private readonly jobs: JobsRepository,
@@ -56,6 +63,9 @@ export class JobsService {
 
   /** Runs a new job's insert; limits/ replaces it with one that checks the project's quota in the same transaction. */
   admitJob: (projectId: string, insert: (db?: Kysely<Database>) => Promise<void>) => Promise<void> = (_projectId, insert) => insert();
+
+  /** Set by webhooks/: a crash cannot separate a job's end from its event. */
+  terminalHook: TerminalHook | null = null;
 
   async create(cmd: CreateJobCommand): Promise<Job> {
     if (cmd.methodType === 'reinforcement') {
@@ -221,8 +231,10 @@ export class JobsService {
     const from = opts.from ?? sourcesOf(to);
     const illegal = from.filter((s) => !canMove(s, to));
     if (illegal.length) throw new Error(`Illegal job status change: ${illegal.join(', ')} → ${to}`);
-    const updated = await this.jobs.transition(job.id, from, { ...changes, status: to }, this.clock.nowMs());
+    const hook = isTerminal(to) ? this.terminalHook : null;
+    const updated = await this.jobs.transition(job.id, from, { ...changes, status: to }, this.clock.nowMs(), hook ? (j, db) => hook.write(j, db) : undefined);
     if (!updated) return this.get(job, job.id).then((j) => (j.status === to ? j : Promise.reject(this.wrongState(j, to))));
+    hook?.committed();
     await this.event({ jobId: job.id, message, status: to, level: opts.level ?? 'info', data: {} });
     return updated;
   }

@@ -45,6 +45,7 @@ import { UploadsService } from '../uploads/uploads.service.ts';
 import { Authenticator } from './auth.ts';
 import { PublicUrl } from './http/public-url.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
+import { buildWebhooks } from '../webhooks/webhooks.ts';
 import type { AppContext } from './context.ts';
 
 /** Statuses in which a job still needs its files. */
@@ -124,9 +125,11 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   const uploads = new UploadsService(new UploadsRepository(store.db), blobs, files, clock, { expiryMs: uploadExpiryMs });
   uploads.checkRoom = (projectId, bytes) => limits.quotas.checkDeclaredUpload(projectId, bytes);
   const uploadSweeper = new UploadSweeper(uploads, log, uploadExpiryMs);
+  const webhooks = buildWebhooks(config, store, secrets, clock, log, owner);
+  jobs.terminalHook = webhooks.outbox;
   const ctx: AppContext = { config, clock, files, uploads, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null, tenancy, auth, limits,
     fileSearch: new FileSearch(store.db),
     signedUrls: new SignedUrls(store.db, config.dataDir, new PublicUrl(config.publicUrl, config.port)),
-    stagingPath: (name) => blobs.stagingPath(name) };
-  return { ctx, blobs, mirror, scheduler, uploadSweeper, executor, signals, log, tokens, runnerUrl: ray?.runnerUrl ?? null };
+    stagingPath: (name) => blobs.stagingPath(name), webhooks: webhooks.endpoints };
+  return { ctx, blobs, mirror, scheduler, uploadSweeper, executor, signals, log, tokens, runnerUrl: ray?.runnerUrl ?? null, webhookLoop: webhooks.loop };
 }

@@ -18,6 +18,7 @@ import type { RunnerEndpoint } from '../runner/runner-routes.ts';
 import type { Principal } from '../tenancy/principal.ts';
 import type { TenancyRepository } from '../tenancy/tenancy.repository.ts';
 import type { UploadsService } from '../uploads/uploads.service.ts';
+import type { WebhookEndpoints } from '../webhooks/endpoints.service.ts';
 import type { Authenticator } from './auth.ts';
 
 /** What the HTTP layer may use; routes reach the domain only through this. */
@@ -50,6 +51,8 @@ export interface AppContext {
   auth: Authenticator;
   /** Rate limits per API key and quotas per project. */
   limits: Limits;
+  /** The projects' webhook endpoints and their delivery logs. */
+  webhooks: WebhookEndpoints;
   /** Staging path for an upload in flight. */
   stagingPath(name: string): string;
 }

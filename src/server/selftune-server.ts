@@ -53,7 +53,7 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv; logS
     unlock();
     throw err;
   }
-  const { ctx, scheduler, uploadSweeper, executor, log, tokens, runnerUrl } = buildContainer(config, store, paths, storage, secrets.box);
+  const { ctx, scheduler, uploadSweeper, executor, log, tokens, runnerUrl, webhookLoop } = buildContainer(config, store, paths, storage, secrets.box);
   await mkdir(paths.runs, { recursive: true });
   const health: Health = { ready: false, problem: null, executorProblem: () => executor.problem?.() ?? null, activeJobs: () => scheduler.activeJobs };
   const app = await buildHttp(ctx, health, opts.logStream);
@@ -62,6 +62,7 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv; logS
   log.use(app.log);
   if (secrets.warning) app.log.warn(secrets.warning);
   uploadSweeper.start();
+  webhookLoop.start(); // pending deliveries from before a restart go out now
 
   const ready = (async () => {
     await Promise.all([
@@ -95,6 +96,7 @@ export async function createServer(config: Config, opts: { awsEnv?: AwsEnv; logS
       closed = true;
       await ready.catch(() => {}); // a failed start was logged when it happened; closing goes on
       await Promise.all([scheduler.stop(), ctx.modelPulls.close(), uploadSweeper.stop()]);
+      await webhookLoop.stop(); // requests in flight finish; what is still owed is sent by the next start
       await app.close();
       await Promise.all([ctx.inference.close(), tokens.close()]);
       await store.close();

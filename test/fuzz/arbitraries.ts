@@ -11,7 +11,7 @@ import { isUpload, takesBody, validBodyFor } from './valid-bodies.ts';
 const visibleAscii = (opts: { minLength?: number; maxLength?: number } = {}) =>
   fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), ...opts });
 
-const IDS = ['{{file}}', '{{mistralFile}}', '{{otherFile}}', '{{adminFile}}', '{{job}}', '{{mistralJob}}', '{{otherJob}}', '{{model}}', '{{checkpoint}}', '{{baseModel}}', '{{project}}', '{{otherProject}}', 'proj_default', 'org-default'];
+const IDS = ['{{file}}', '{{mistralFile}}', '{{otherFile}}', '{{adminFile}}', '{{job}}', '{{mistralJob}}', '{{otherJob}}', '{{model}}', '{{checkpoint}}', '{{baseModel}}', '{{project}}', '{{otherProject}}', 'proj_default', 'org-default', '{{webhookEndpoint}}'];
 
 const TRICKY_SEGMENTS = [
   '..', '../..', '.', '%2e%2e', '%2e%2e%2f%2e%2e%2fetc%2fpasswd', '..%2f..%2f', '%00', '%', '%zz', '%E0%A4%A', '%C0%AE', 'a%2Fb', '%2F', '~',

@@ -56,6 +56,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const otherJob = await other.client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: otherFile.id });
   await other.client.fineTuning.jobs.cancel(otherJob.id).catch(() => {}); // it may have failed validation already
   const adminFile = await upload(admin, '{"text": "the default project"}\n', 'default.jsonl');
+  const webhookEndpoint = await tenant.client.webhooks.create({ name: 'fuzz', url: 'http://127.0.0.1:9/hooks', event_types: ['fine_tuning.job.succeeded'] });
 
   const values: Record<string, string> = {
     adminKey: FUZZ_ADMIN_KEY,
@@ -74,6 +75,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     model: job.fine_tuned_model!,
     checkpoint: checkpoints[0]?.fine_tuned_model_checkpoint ?? job.fine_tuned_model!,
     baseModel: 'selftune-tiny',
+    webhookEndpoint: webhookEndpoint.id,
   };
   return { t, tenant, other, values };
 }

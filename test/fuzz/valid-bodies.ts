@@ -36,6 +36,11 @@ const VALID_BODIES: Array<[RegExp, unknown]> = [
   [/^POST \/v1\/organization\/projects\/[^/]+$/, { name: 'renamed project' }],
   [/service_accounts$/, { name: 'fuzz service account' }],
   [/rate_limits\/[^/]+$/, { max_requests_per_1_minute: 100, max_tokens_per_1_minute: 1000 }],
+  // Webhook endpoints (the openai SDK's shapes); port 9 refuses, so a test event fails fast.
+  [/^POST \/v1\/webhook_endpoints$/, { name: 'fuzz hooks', url: 'http://127.0.0.1:9/hooks', event_types: ['fine_tuning.job.succeeded', 'fine_tuning.job.failed'] }],
+  [/^POST \/v1\/webhook_endpoints\/[^/]+$/, { name: 'fuzzed hooks', url: 'http://127.0.0.1:9/other', event_types: ['fine_tuning.job.cancelled'] }],
+  [/^POST \/v1\/webhook_endpoints\/[^/]+\/rotate_secret$/, { keep_old_secret_active_for_24_hours: true }],
+  [/^POST \/v1\/webhook_endpoints\/[^/]+\/test$/, { event_type: 'fine_tuning.job.succeeded' }],
 ];
 
 export function validBodyFor(route: Route): unknown {

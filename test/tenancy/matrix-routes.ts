@@ -17,6 +17,7 @@ export interface Records {
   projectId: string;
   /** A pending upload (Uploads API) with one part. */
   uploadUuid: string;
+  webhookEndpointId: string;
 }
 
 /** The caller's own things, which a probe may combine with another project's ids. */
@@ -54,6 +55,7 @@ export function missingRecords(): Records {
   return {
     fileUuid: newUuid(), resultFileUuid: newUuid(), jobUuid: newUuid(), classifierJobUuid: newUuid(),
     model, checkpointModel: `${model}:ckpt-step-24`, classifierModel: `ft:classifier:selftune-tiny:00000000:20250101:00000000`, projectId: 'proj_nobody', uploadUuid: newUuid(),
+    webhookEndpointId: `whe_${'Z'.repeat(24)}`,
   };
 }
 
@@ -128,6 +130,20 @@ export const MATRIX: Record<string, Probe[]> = {
     ...eachModel((m) => post('/v1/chat/completions', { model: m, messages, max_tokens: 2 })),
     refused((r) => post('/v1/chat/completions', { model: r.model, messages, max_tokens: 2, stream: true })),
   ],
+
+  // OpenAI: webhook endpoints (and selftune's delivery log)
+  'GET /v1/webhook_event_types': [{ kind: 'list', request: () => get('/v1/webhook_event_types') }],
+  'GET /v1/webhook_endpoints': [
+    { kind: 'list', request: () => get('/v1/webhook_endpoints?limit=100') },
+    { kind: 'list', request: (r) => get(`/v1/webhook_endpoints?after=${r.webhookEndpointId}`) },
+  ],
+  'POST /v1/webhook_endpoints': [{ kind: 'deployment', reason: 'creates an endpoint of the caller\'s own project, naming no other record (test/webhooks/endpoints.test.ts)' }],
+  'GET /v1/webhook_endpoints/:id': [refused((r) => get(`/v1/webhook_endpoints/${r.webhookEndpointId}`))],
+  'POST /v1/webhook_endpoints/:id': [refused((r) => post(`/v1/webhook_endpoints/${r.webhookEndpointId}`, { name: 'taken', url: 'http://127.0.0.1:9/' }))],
+  'DELETE /v1/webhook_endpoints/:id': [refused((r) => ({ method: 'DELETE', path: `/v1/webhook_endpoints/${r.webhookEndpointId}` }))],
+  'POST /v1/webhook_endpoints/:id/rotate_secret': [refused((r) => post(`/v1/webhook_endpoints/${r.webhookEndpointId}/rotate_secret`))],
+  'POST /v1/webhook_endpoints/:id/test': [refused((r) => post(`/v1/webhook_endpoints/${r.webhookEndpointId}/test`, { event_type: 'fine_tuning.job.succeeded' }))],
+  'GET /v1/webhook_endpoints/:id/deliveries': [refused((r) => get(`/v1/webhook_endpoints/${r.webhookEndpointId}/deliveries?limit=100`))],
 
   // Mistral: files (the /content route also takes signed links)
   'GET /mistral/v1/files': [{ kind: 'list', request: () => get('/mistral/v1/files?page_size=100') }, { kind: 'list', request: () => get('/mistral/v1/files?search=train') }],

@@ -87,6 +87,7 @@ async function a1View(): Promise<string> {
       `/mistral/v1/fine_tuning/jobs/${j}`,
     ]),
     ...[records.model, records.checkpointModel, records.classifierModel].map((m) => `/mistral/v1/models/${encodeURIComponent(m)}`),
+    `/v1/webhook_endpoints/${records.webhookEndpointId}`,
   ];
   const view: Record<string, unknown> = {};
   for (const path of paths) {
@@ -125,6 +126,7 @@ before(async () => {
   assert.equal(job.status, 'succeeded', JSON.stringify(job.error));
   const classifier = await waitMistral(mistral, classifierJob.id, isOver);
   assert.equal(classifier.status, 'SUCCESS', JSON.stringify(classifier.events?.at(-1)));
+  const endpoint = await a1.client.webhooks.create({ name: 'A1 hooks', url: 'http://127.0.0.1:9/a1', event_types: ['fine_tuning.job.succeeded'] });
   const checkpoints = (await a1.client.fineTuning.jobs.checkpoints.list(job.id)).data;
   const checkpoint = checkpoints.find((c) => c.fine_tuned_model_checkpoint !== job.fine_tuned_model);
   assert.ok(checkpoint, `a checkpoint model besides the final one: ${JSON.stringify(checkpoints)}`);
@@ -140,13 +142,14 @@ before(async () => {
     checkpointModel: checkpoint.fine_tuned_model_checkpoint,
     classifierModel: classifier.fineTunedModel!,
     projectId: a1.projectId,
+    webhookEndpointId: endpoint.id,
   };
   a1Spellings = [
     ...[records.fileUuid, records.resultFileUuid, classifierFile.id].map((f) => [f, toOpenAiId('file', f)]),
     ...[records.jobUuid, records.classifierJobUuid].map((j) => [j, toOpenAiId('job', j)]),
     [records.uploadUuid, toOpenAiId('upload', records.uploadUuid)],
     ...checkpoints.flatMap((c) => [[c.id], [c.fine_tuned_model_checkpoint]]),
-    [records.model], [records.classifierModel],
+    [records.model], [records.classifierModel], [endpoint.id],
   ];
   a1Ids = a1Spellings.flat();
 

@@ -7,6 +7,7 @@ import { JobsPage } from './pages/jobs-page.tsx';
 import { ModelsPage } from './pages/models-page.tsx';
 import { PlaygroundPage } from './pages/playground-page.tsx';
 import { ProjectPage, ProjectsPage } from './pages/projects-page.tsx';
+import { WebhookPage, WebhooksPage } from './pages/webhooks-page.tsx';
 import { onLinkClick, useLocation } from './router.ts';
 
 const NAV = [
@@ -15,6 +16,7 @@ const NAV = [
   ['/files', 'Files'],
   ['/models', 'Models'],
   ['/playground', 'Playground'],
+  ['/webhooks', 'Webhooks'],
   ['/projects', 'Projects'],
 ] as const;
 
@@ -23,6 +25,8 @@ function route(path: string) {
   if (job) return <JobPage key={job[1]} id={decodeURIComponent(job[1]!)} />;
   const project = /^\/projects\/([^/]+)$/.exec(path);
   if (project) return <ProjectPage key={project[1]} id={decodeURIComponent(project[1]!)} />;
+  const webhook = /^\/webhooks\/([^/]+)$/.exec(path);
+  if (webhook) return <WebhookPage key={webhook[1]} id={decodeURIComponent(webhook[1]!)} />;
   switch (path) {
     case '/':
       return <JobsPage />;
@@ -34,6 +38,8 @@ function route(path: string) {
       return <ModelsPage />;
     case '/playground':
       return <PlaygroundPage />;
+    case '/webhooks':
+      return <WebhooksPage />;
     case '/projects':
       return <ProjectsPage />;
     default:
@@ -44,7 +50,7 @@ function route(path: string) {
 export function App() {
   const { path } = useLocation();
   const { session } = useAuth();
-  const current = path.startsWith('/jobs/') ? '/' : path.startsWith('/projects/') ? '/projects' : path;
+  const current = path.startsWith('/jobs/') ? '/' : path.startsWith('/projects/') ? '/projects' : path.startsWith('/webhooks/') ? '/webhooks' : path;
   return (
     <div class="app" onClick={onLinkClick}>
       <nav class="topbar">

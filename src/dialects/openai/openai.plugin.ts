@@ -12,6 +12,7 @@ import { openAiModelTransferRoutes } from './model-transfer.routes.ts';
 import { openAiModelsRoutes } from './models.routes.ts';
 import { openAiOrganizationRoutes } from './organization.routes.ts';
 import { openAiUploadsRoutes } from './uploads.routes.ts';
+import { openAiWebhooksRoutes } from './webhooks.routes.ts';
 
 /** OpenAI's Admin API (/v1/organization/…) and selftune's organizations (/v1/organizations). */
 const ADMIN_API = /^\/v1\/organizations?(\/|\?|$)/;
@@ -39,5 +40,6 @@ export function openAiPlugin(ctx: AppContext) {
     openAiChatRoutes(app, ctx);
     openAiLimitsRoutes(app, ctx);
     openAiOrganizationRoutes(app, ctx);
+    openAiWebhooksRoutes(app, ctx);
   };
 }
