@@ -52,6 +52,9 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const job = await waitForJob(tenant.client, (await tenant.client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: training.id, hyperparameters: { n_epochs: 1 } })).id, isFinished);
   if (job.status !== 'succeeded') throw new Error(`the fuzzer's seed job ended ${job.status}: ${JSON.stringify(job.error)}`);
   const checkpoints = (await tenant.client.fineTuning.jobs.checkpoints.list(job.id)).data;
+  // The first chat request starts the inference worker (a Python start: a minute or more on a busy
+  // machine). Start it here, so the fuzzer's answer deadline measures answers, not that start.
+  await tenant.client.chat.completions.create({ model: job.fine_tuned_model!, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }, { timeout: 10 * 60_000 });
   const otherFile = await upload(other.client, '{"text": "another organization"}\n', 'other.jsonl');
   const otherJob = await other.client.fineTuning.jobs.create({ model: 'selftune-tiny', training_file: otherFile.id });
   await other.client.fineTuning.jobs.cancel(otherJob.id).catch(() => {}); // it may have failed validation already
