@@ -30,31 +30,39 @@ class LoadResult:
     untrainable: list  # sources dropped because no token is trained
 
 
-def load_file(path, tokenizer, max_seq_len, code):
-    """Tokenize one JSONL file; `code` names the failure (invalid_training_file, ...)."""
+def encoded_lines(path, code, encode):
+    """(source, encode(record)) for each non-blank line of a JSONL file, `source` naming the line.
+
+    A missing file, or a line that is not JSON or cannot be encoded, fails with `code`
+    (invalid_training_file, ...), naming the line."""
     name = os.path.basename(path)
     if not os.path.isfile(path):
         raise TrainerError(code, f"{path} does not exist")
-    result = LoadResult([], [], [])
     with open(path, encoding="utf-8") as f:
         for line_no, line in enumerate(f, 1):
             if not line.strip():
                 continue
-            source = f"{name} line {line_no}"
             try:
-                ids, labels = encode_record(read_json_line(line), tokenizer)
+                encoded = encode(read_json_line(line))
             except TrainerError:
                 raise
             except (ValueError, TypeError, KeyError, AttributeError) as e:
                 raise TrainerError(code, f"{path} line {line_no}: {e}")
-            if len(ids) > max_seq_len:
-                ids, labels = ids[:max_seq_len], labels[:max_seq_len]
-                result.truncated.append(source)
-            example = Example(ids, labels, source)
-            if example.n_trained == 0:
-                result.untrainable.append(source)
-                continue
-            result.examples.append(example)
+            yield f"{name} line {line_no}", encoded
+
+
+def load_file(path, tokenizer, max_seq_len, code):
+    """Tokenize one JSONL file; `code` names the failure (invalid_training_file, ...)."""
+    result = LoadResult([], [], [])
+    for source, (ids, labels) in encoded_lines(path, code, lambda record: encode_record(record, tokenizer)):
+        if len(ids) > max_seq_len:
+            ids, labels = ids[:max_seq_len], labels[:max_seq_len]
+            result.truncated.append(source)
+        example = Example(ids, labels, source)
+        if example.n_trained == 0:
+            result.untrainable.append(source)
+            continue
+        result.examples.append(example)
     return result
 
 

@@ -1,9 +1,7 @@
 """Classifier JSONL: {"text"|"messages": ..., "labels": {target: label | [labels]}}."""
-import os
 from dataclasses import dataclass
 
-from ..data import read_json_line
-from ..errors import TrainerError
+from ..data import encoded_lines
 
 
 @dataclass
@@ -53,18 +51,5 @@ def encode_labels(labels, targets):
 
 
 def load_classifier_file(path, tokenizer, max_seq_len, targets, code):
-    name = os.path.basename(path)
-    if not os.path.isfile(path):
-        raise TrainerError(code, f"{path} does not exist")
-    examples = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = read_json_line(line)
-                examples.append(ClassifierExample(encode_input(record, tokenizer, max_seq_len),
-                                                  encode_labels(record.get("labels"), targets), f"{name} line {line_no}"))
-            except (ValueError, TypeError, KeyError, AttributeError) as e:
-                raise TrainerError(code, f"{path} line {line_no}: {e}")
-    return examples
+    encode = lambda record: (encode_input(record, tokenizer, max_seq_len), encode_labels(record.get("labels"), targets))  # noqa: E731
+    return [ClassifierExample(ids, labels, source) for source, (ids, labels) in encoded_lines(path, code, encode)]

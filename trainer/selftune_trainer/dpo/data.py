@@ -5,11 +5,9 @@ ending in the generation prompt) followed by one assistant answer. It is encoded
 the chat encoder (data.encode_record) with every input assistant turn at weight 0, so
 the labels mark the answer's tokens only, exactly as a supervised job would train them.
 """
-import os
 from dataclasses import dataclass, field
 
-from ..data import Example, encode_record, read_json_line
-from ..errors import TrainerError
+from ..data import Example, encode_record, encoded_lines
 
 # The 2025-04 spec's names for the outputs; the server accepts both (datasets/preference.schema.ts).
 OUTPUT_KEYS = (("preferred_output", "preferred_completion"), ("non_preferred_output", "non_preferred_completion"))
@@ -61,26 +59,13 @@ def encode_pair(record, tokenizer, max_seq_len):
 
 def load_pair_file(path, tokenizer, max_seq_len, code):
     """(pairs, truncated sources, dropped sources): a pair whose answer was cut away entirely is dropped."""
-    name = os.path.basename(path)
-    if not os.path.isfile(path):
-        raise TrainerError(code, f"{path} does not exist")
     pairs, truncated, dropped = [], [], []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            source = f"{name} line {line_no}"
-            try:
-                sides, cut = encode_pair(read_json_line(line), tokenizer, max_seq_len)
-            except TrainerError:
-                raise
-            except (ValueError, TypeError, KeyError, AttributeError) as e:
-                raise TrainerError(code, f"{path} line {line_no}: {e}")
-            chosen, rejected = (Example(ids, labels, source) for ids, labels in sides)
-            if cut:
-                truncated.append(source)
-            if chosen.n_trained == 0 or rejected.n_trained == 0:
-                dropped.append(source)
-                continue
-            pairs.append(PairExample(chosen, rejected, source))
+    for source, (sides, cut) in encoded_lines(path, code, lambda record: encode_pair(record, tokenizer, max_seq_len)):
+        chosen, rejected = (Example(ids, labels, source) for ids, labels in sides)
+        if cut:
+            truncated.append(source)
+        if chosen.n_trained == 0 or rejected.n_trained == 0:
+            dropped.append(source)
+            continue
+        pairs.append(PairExample(chosen, rejected, source))
     return pairs, truncated, dropped
