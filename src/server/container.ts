@@ -26,6 +26,7 @@ import { FileSearch } from '../files/file-search.ts';
 import { SignedUrls } from '../files/signed-urls.ts';
 import { RepositoryImporter } from '../repositories/git-import.ts';
 import { JobsRepository } from '../jobs/jobs.repository.ts';
+import { JobVersions } from '../jobs/job-versions.ts';
 import { JobsService } from '../jobs/jobs.service.ts';
 import { buildLimits } from '../limits/limits.ts';
 import { BaseModels } from '../models/base-models.ts';
@@ -117,6 +118,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   files.admitFile = (row, insert) => limits.quotas.admitFile(row.project_id, row.bytes, insert);
   const ctx: AppContext = { config, clock, files, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null, tenancy, auth, limits,
     fileSearch: new FileSearch(store.db),
+    versions: new JobVersions(store.db),
     signedUrls: new SignedUrls(store.db, config.dataDir, new PublicUrl(config.publicUrl, config.port)),
     stagingPath: (name) => blobs.stagingPath(name) };
   return { ctx, blobs, mirror, scheduler, executor, signals, log, runnerUrl: ray?.runnerUrl ?? null };

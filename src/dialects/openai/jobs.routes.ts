@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import { z } from 'zod';
@@ -6,6 +6,8 @@ import { invalidRequest } from '../../errors/app-error.ts';
 import type { Job } from '../../jobs/job.ts';
 import { JOB_STATUS, type JobStatus } from '../../jobs/job-status.ts';
 import type { AppContext } from '../../server/context.ts';
+import { notModified } from '../../server/http/etag.ts';
+import type { JobParts } from '../../jobs/job-versions.ts';
 import { createJobSchema, metadataSchema } from './job.schemas.ts';
 import { toCreateCommand } from './job.request.ts';
 import { openAiStatus, toWireCheckpoint, toWireEvent, toWireJob } from './mappers.ts';
@@ -42,22 +44,30 @@ const pausedVerbs = { cancel: 'cancel', pause: 'get', resume: 'start' } as const
 export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   const load = (request: JobRequest): Promise<Job> =>
     ctx.jobs.get(request.caller, parseRecordId('job', request.params.id), request.params.id);
+  /** True when the poller's copy is current (the reply is then a 304); read after the query is validated, before the answer is built. */
+  const unchanged = async (request: JobRequest, reply: FastifyReply, parts?: JobParts) =>
+    notModified(request, reply, await ctx.versions.job(request.caller, parseRecordId('job', request.params.id), parts));
 
   app.post('/fine_tuning/jobs', async (request) => {
     const body = parseOrThrow(createJobSchema, request.body ?? {});
     return toWireJob(await ctx.jobs.create(toCreateCommand(body, request.caller)));
   });
 
-  app.get('/fine_tuning/jobs', async (request) => {
+  app.get('/fine_tuning/jobs', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const { after, limit } = parseOrThrow(cursorQuery(20, 100), { after: query.after, limit: query.limit });
     const afterId = after ? (parseRecordId('job', after) ?? 'none') : undefined;
     const status = statusFilter(query.status);
-    const jobs = await ctx.jobs.list({ tenant: request.caller, limit, after: afterId, metadata: metadataFilter(query), status });
+    const metadata = metadataFilter(query);
+    if (notModified(request, reply, await ctx.versions.projectJobs(request.caller))) return reply.send();
+    const jobs = await ctx.jobs.list({ tenant: request.caller, limit, after: afterId, metadata, status });
     return cursorPage(jobs, limit, toWireJob, false);
   });
 
-  app.get('/fine_tuning/jobs/:id', async (request: JobRequest) => toWireJob(await load(request)));
+  app.get('/fine_tuning/jobs/:id', async (request: JobRequest, reply) => {
+    if (await unchanged(request, reply)) return reply.send();
+    return toWireJob(await load(request));
+  });
 
   for (const action of ['cancel', 'pause', 'resume'] as const) {
     app.post(`/fine_tuning/jobs/:id/${action}`, async (request: JobRequest) => {
@@ -66,16 +76,18 @@ export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
     });
   }
 
-  app.get('/fine_tuning/jobs/:id/events', async (request: JobRequest) => {
-    const job = await load(request);
+  app.get('/fine_tuning/jobs/:id/events', async (request: JobRequest, reply) => {
     const { after, limit, type } = parseOrThrow(eventsQuery, request.query);
+    if (await unchanged(request, reply, { events: true })) return reply.send();
+    const job = await load(request);
     const afterId = after ? (parseRecordId('event', after) ?? 'none') : undefined;
     return cursorPage(await ctx.events.page(job.id, limit, afterId, type), limit, toWireEvent, false);
   });
 
-  app.get('/fine_tuning/jobs/:id/checkpoints', async (request: JobRequest) => {
-    const job = await load(request);
+  app.get('/fine_tuning/jobs/:id/checkpoints', async (request: JobRequest, reply) => {
     const { after, limit } = parseOrThrow(cursorQuery(10, 100), request.query);
+    if (await unchanged(request, reply, { checkpoints: true })) return reply.send();
+    const job = await load(request);
     const afterId = after ? (parseRecordId('checkpoint', after) ?? 'none') : undefined;
     return cursorPage(await ctx.checkpoints.page(job.id, limit, afterId), limit, toWireCheckpoint, true);
   });
