@@ -16,6 +16,9 @@ export interface JobParts {
   checkpoints?: boolean;
 }
 
+/** A job row's own version (what every answer about the job alone is built from). */
+export const jobVersion = (modifiedAt: number, status: string, currentStep: number): string => `${modifiedAt}.${status}.${currentStep}`;
+
 export class JobVersions {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -38,7 +41,9 @@ export class JobVersions {
       .where('j.project_id', '=', tenant.projectId)
       .where('j.id', '=', id)
       .executeTakeFirst();
-    return row && Object.values(row).map(String).join('.');
+    if (!row) return undefined;
+    const { modified_at, status, current_step, ...related } = row;
+    return [jobVersion(Number(modified_at), status, current_step), ...Object.values(related)].join('.');
   }
 
   /** A project's jobs as a whole: any insert, write or removal changes the count or the sum of `modified_at`. */

@@ -32,6 +32,8 @@ export interface Job {
   estimated_finish: number | null;
   metadata: Record<string, string> | null;
   method?: { type: string };
+  /** selftune's extension: the step reached out of the total, once training has begun. */
+  selftune_progress?: { step: number; total_steps: number } | null;
 }
 
 export interface StepMetrics {

@@ -7,7 +7,8 @@ import type { Job } from '../../jobs/job.ts';
 import { JOB_STATUS, type JobStatus } from '../../jobs/job-status.ts';
 import type { AppContext } from '../../server/context.ts';
 import { notModified } from '../../server/http/etag.ts';
-import type { JobParts } from '../../jobs/job-versions.ts';
+import { type JobParts, jobVersion } from '../../jobs/job-versions.ts';
+import { jsonList, WireCache } from '../../server/http/wire-cache.ts';
 import { createJobSchema, metadataSchema } from './job.schemas.ts';
 import { toCreateCommand } from './job.request.ts';
 import { openAiStatus, toWireCheckpoint, toWireEvent, toWireJob } from './mappers.ts';
@@ -35,13 +36,32 @@ function statusFilter(value: unknown): JobStatus[] | undefined {
 }
 
 /** `type=metrics|message` is an extension to OpenAI's events list: the dashboard reads a job's whole loss history without its messages. */
+// Built once: a zod schema built per request costs more than the rest of a cached read.
+const listQuery = cursorQuery(20, 100);
+const checkpointsQuery = cursorQuery(10, 100);
 const eventsQuery = cursorQuery(20, 1000).extend({ type: z.enum(['message', 'metrics']).optional() });
+
+/**
+ * OpenAI's job object, and `selftune_progress` (an extension): the training
+ * step reached out of the total, so that a list shows progress without asking
+ * for each job's events.
+ */
+const toListedJob = (job: Job) => ({
+  ...toWireJob(job),
+  selftune_progress: job.totalSteps ? { step: job.currentStep, total_steps: job.totalSteps } : null,
+});
 
 /** A job waiting for a start request shows as `paused`: pausing it again changes nothing, resuming starts it. */
 const shownAsPaused = (job: Job) => job.status === 'validated';
 const pausedVerbs = { cancel: 'cancel', pause: 'get', resume: 'start' } as const;
 
 export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
+  const answers = new WireCache();
+  const jobKey = (id: string, version: string) => `${id}@${version}`;
+  /** The job's answer as JSON, built once per version of the job. */
+  const jobJson = (job: Job) => answers.json(jobKey(job.id, jobVersion(job.modifiedAt, job.status, job.currentStep)), () => toListedJob(job));
+  const sendJson = (reply: FastifyReply, text: string) => reply.type('application/json; charset=utf-8').send(text);
+
   const load = (request: JobRequest): Promise<Job> =>
     ctx.jobs.get(request.caller, parseRecordId('job', request.params.id), request.params.id);
   /** True when the poller's copy is current (the reply is then a 304); read after the query is validated, before the answer is built. */
@@ -50,29 +70,38 @@ export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/fine_tuning/jobs', async (request) => {
     const body = parseOrThrow(createJobSchema, request.body ?? {});
-    return toWireJob(await ctx.jobs.create(toCreateCommand(body, request.caller)));
+    return toListedJob(await ctx.jobs.create(toCreateCommand(body, request.caller)));
   });
 
   app.get('/fine_tuning/jobs', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    const { after, limit } = parseOrThrow(cursorQuery(20, 100), { after: query.after, limit: query.limit });
+    const { after, limit } = parseOrThrow(listQuery, { after: query.after, limit: query.limit });
     const afterId = after ? (parseRecordId('job', after) ?? 'none') : undefined;
     const status = statusFilter(query.status);
     const metadata = metadataFilter(query);
     if (notModified(request, reply, await ctx.versions.projectJobs(request.caller))) return reply.send();
-    const jobs = await ctx.jobs.list({ tenant: request.caller, limit, after: afterId, metadata, status });
-    return cursorPage(jobs, limit, toWireJob, false);
+    // Ids and versions first; whole rows only for the jobs whose answer is not at hand at that version.
+    const page = await ctx.jobs.listVersions({ tenant: request.caller, limit, after: afterId, metadata, status });
+    const shown = new Map(page.slice(0, limit).map((j) => [j.id, answers.get(jobKey(j.id, j.version))]));
+    const missing = [...shown].filter(([, text]) => text === undefined).map(([id]) => id);
+    // A job changed between the two reads shows as it is now; one removed in between is left out.
+    for (const job of await ctx.jobs.findMany(request.caller, missing)) shown.set(job.id, jobJson(job));
+    const items = [...shown.values()].filter((text) => text !== undefined);
+    return sendJson(reply, jsonList(items, { has_more: page.length > limit }));
   });
 
   app.get('/fine_tuning/jobs/:id', async (request: JobRequest, reply) => {
-    if (await unchanged(request, reply)) return reply.send();
-    return toWireJob(await load(request));
+    const id = parseRecordId('job', request.params.id);
+    const version = await ctx.versions.job(request.caller, id);
+    if (notModified(request, reply, version)) return reply.send();
+    const known = id && version ? answers.get(jobKey(id, version)) : undefined;
+    return sendJson(reply, known ?? jobJson(await load(request)));
   });
 
   for (const action of ['cancel', 'pause', 'resume'] as const) {
     app.post(`/fine_tuning/jobs/:id/${action}`, async (request: JobRequest) => {
       const job = await load(request);
-      return toWireJob(await ctx.jobs[shownAsPaused(job) ? pausedVerbs[action] : action](job, job.id));
+      return toListedJob(await ctx.jobs[shownAsPaused(job) ? pausedVerbs[action] : action](job, job.id));
     });
   }
 
@@ -85,7 +114,7 @@ export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/fine_tuning/jobs/:id/checkpoints', async (request: JobRequest, reply) => {
-    const { after, limit } = parseOrThrow(cursorQuery(10, 100), request.query);
+    const { after, limit } = parseOrThrow(checkpointsQuery, request.query);
     if (await unchanged(request, reply, { checkpoints: true })) return reply.send();
     const job = await load(request);
     const afterId = after ? (parseRecordId('checkpoint', after) ?? 'none') : undefined;
