@@ -79,9 +79,10 @@ export function openAiJobsRoutes(app: FastifyInstance, ctx: AppContext) {
     const afterId = after ? (parseRecordId('job', after) ?? 'none') : undefined;
     const status = statusFilter(query.status);
     const metadata = metadataFilter(query);
-    if (notModified(request, reply, await ctx.versions.projectJobs(request.caller))) return reply.send();
-    // Ids and versions first; whole rows only for the jobs whose answer is not at hand at that version.
+    // Ids and versions first: they are the page's version (its ETag), and whole rows are read only
+    // for the jobs whose answer is not at hand at that version.
     const page = await ctx.jobs.listVersions({ tenant: request.caller, limit, after: afterId, metadata, status });
+    if (notModified(request, reply, page.map((j) => jobKey(j.id, j.version)).join(','))) return reply.send();
     const shown = new Map(page.slice(0, limit).map((j) => [j.id, answers.get(jobKey(j.id, j.version))]));
     const missing = [...shown].filter(([, text]) => text === undefined).map(([id]) => id);
     // A job changed between the two reads shows as it is now; one removed in between is left out.
