@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Tenant } from '../tenancy/principal.ts';
 
@@ -19,13 +19,27 @@ export interface JobParts {
 /** A job row's own version (what every answer about the job alone is built from). */
 export const jobVersion = (modifiedAt: number, status: string, currentStep: number): string => `${modifiedAt}.${status}.${currentStep}`;
 
+/** Stand-ins for the parameters of the version read, which is built and compiled once per set of parts. */
+const PROJECT = '\u0000project';
+const JOB = '\u0000job';
+
+interface VersionRow {
+  modified_at: number | string;
+  status: string;
+  current_step: number;
+}
+
 export class JobVersions {
+  /** Building a Kysely query costs more than running it (~50 µs against ~30 on SQLite): it is built once. */
+  private readonly compiled = new Map<string, CompiledQuery<VersionRow>>();
+
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** One indexed read: the job row, and with `parts` its newest event and checkpoints through subqueries. */
-  async job(tenant: Tenant, id: string | null, parts: JobParts = {}): Promise<string | undefined> {
-    if (!id) return undefined;
-    const row = await this.db
+  private versionQuery(parts: JobParts): CompiledQuery<VersionRow> {
+    const key = `${parts.events === true}/${parts.checkpoints === true}`;
+    let query = this.compiled.get(key);
+    if (query) return query;
+    query = this.db
       .selectFrom('jobs as j')
       .select(['j.modified_at', 'j.status', 'j.current_step'])
       .$if(parts.events === true, (q) =>
@@ -38,9 +52,19 @@ export class JobVersions {
           eb.selectFrom('checkpoints as c').select((c) => c.fn.max('c.created_at').as('m')).whereRef('c.job_id', '=', 'j.id').as('newest_checkpoint'),
         ]),
       )
-      .where('j.project_id', '=', tenant.projectId)
-      .where('j.id', '=', id)
-      .executeTakeFirst();
+      .where('j.project_id', '=', PROJECT)
+      .where('j.id', '=', JOB)
+      .compile() as CompiledQuery<VersionRow>;
+    this.compiled.set(key, query);
+    return query;
+  }
+
+  /** One indexed read: the job row, and with `parts` its newest event and checkpoints through subqueries. */
+  async job(tenant: Tenant, id: string | null, parts: JobParts = {}): Promise<string | undefined> {
+    if (!id) return undefined;
+    const query = this.versionQuery(parts);
+    const filled: CompiledQuery<VersionRow> = { ...query, parameters: query.parameters.map((p) => (p === PROJECT ? tenant.projectId : p === JOB ? id : p)) };
+    const [row] = (await this.db.executeQuery(filled)).rows;
     if (!row) return undefined;
     const { modified_at, status, current_step, ...related } = row;
     return [jobVersion(Number(modified_at), status, current_step), ...Object.values(related)].join('.');
