@@ -64,7 +64,7 @@ export class JobsRepository {
     return row && jobFromRow(row);
   }
 
-  /** The page's rows, newest first, one more than `limit`; null when the `after` cursor names no job of the project. */
+  /** The list's query, filtered and newest first, before its columns and limit; null when the `after` cursor names no job of the project. */
   private async pageQuery(q: JobListQuery) {
     let query = this.db.selectFrom('jobs').where('project_id', '=', q.tenant.projectId);
     if (q.status?.length) query = query.where('status', 'in', q.status);

@@ -35,10 +35,10 @@ function statusFilter(value: unknown): JobStatus[] | undefined {
   return matches;
 }
 
-/** `type=metrics|message` is an extension to OpenAI's events list: the dashboard reads a job's whole loss history without its messages. */
 // Built once: a zod schema built per request costs more than the rest of a cached read.
 const listQuery = cursorQuery(20, 100);
 const checkpointsQuery = cursorQuery(10, 100);
+/** `type=metrics|message` is an extension to OpenAI's events list: the dashboard reads a job's whole loss history without its messages. */
 const eventsQuery = cursorQuery(20, 1000).extend({ type: z.enum(['message', 'metrics']).optional() });
 
 /**
