@@ -1,4 +1,4 @@
-import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
+import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { CliContext } from './cli-context.ts';
 
 const FINISHED = ['succeeded', 'failed', 'cancelled'];
@@ -27,6 +27,24 @@ function bar(m: Metrics | null, job: FineTuningJob, width = 30): string {
 }
 
 /**
+ * GETs under /v1 with the ETag of the last answer: null when the server says
+ * it has not changed (304), so a poll of a quiet job costs neither side a body.
+ * Any other failure is asked again through the SDK, which throws its usual error.
+ */
+function revalidating(ctx: CliContext) {
+  const tags = new Map<string, string>();
+  return async <T>(path: string): Promise<T | null> => {
+    const tag = tags.get(path);
+    const res = await fetch(`${ctx.baseUrl}/v1${path}`, { headers: { authorization: `Bearer ${ctx.apiKey}`, ...(tag ? { 'if-none-match': tag } : {}) } });
+    if (res.status === 304) return null;
+    if (!res.ok) return ctx.client.get<T>(path);
+    const etag = res.headers.get('etag');
+    if (etag) tags.set(path, etag);
+    return (await res.json()) as T;
+  };
+}
+
+/**
  * Watches a job until it finishes. On a terminal: one progress line redrawn in
  * place; otherwise (a log, a pipe): the job's events as plain lines, metrics
  * at most every two seconds. Returns the finished job.
@@ -36,9 +54,11 @@ export async function followJob(ctx: CliContext, jobId: string): Promise<FineTun
   let seen: string | undefined; // newest event id already shown
   let latest: Metrics | null = null;
   let lastPlainMetrics = 0;
+  const read = revalidating(ctx);
+  let job: FineTuningJob | undefined;
   for (;;) {
-    const job = await ctx.client.fineTuning.jobs.retrieve(jobId);
-    const page = await ctx.client.fineTuning.jobs.listEvents(jobId, { limit: 100 });
+    job = (await read<FineTuningJob>(`/fine_tuning/jobs/${jobId}`)) ?? job!;
+    const page = (await read<{ data: FineTuningJobEvent[] }>(`/fine_tuning/jobs/${jobId}/events?limit=100`)) ?? { data: [] };
     const fresh = [];
     for (const e of page.data) {
       if (e.id === seen) break;

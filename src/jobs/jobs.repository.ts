@@ -3,6 +3,7 @@ import type { Database, JobRow } from '../db/schema.ts';
 import type { Tenant } from '../tenancy/principal.ts';
 import type { Job, JobChanges } from './job.ts';
 import { jobChangesToRow, jobFromRow, newJobRow } from './job.codec.ts';
+import { jobVersion } from './job-versions.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 
 export interface JobListQuery {
@@ -71,13 +72,14 @@ export class JobsRepository {
     return alsoWrite ? this.db.transaction().execute(move) : move(this.db);
   }
 
-  async page(q: JobListQuery): Promise<Job[]> {
-    let query = this.db.selectFrom('jobs').selectAll().where('project_id', '=', q.tenant.projectId);
+  /** The list's query, filtered and newest first, before its columns and limit; null when the `after` cursor names no job of the project. */
+  private async pageQuery(q: JobListQuery) {
+    let query = this.db.selectFrom('jobs').where('project_id', '=', q.tenant.projectId);
     if (q.status?.length) query = query.where('status', 'in', q.status);
     if (q.metadata === null) query = query.where('metadata', 'is', null);
     if (q.after) {
       const cursor = await this.db.selectFrom('jobs').select(['created_at', 'id']).where('project_id', '=', q.tenant.projectId).where('id', '=', q.after).executeTakeFirst();
-      if (!cursor) return [];
+      if (!cursor) return null;
       query = query.where((eb) =>
         eb.or([
           eb('created_at', '<', cursor.created_at),
@@ -85,7 +87,12 @@ export class JobsRepository {
         ]),
       );
     }
-    query = query.orderBy('created_at', 'desc').orderBy('id', 'desc');
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc');
+  }
+
+  async page(q: JobListQuery): Promise<Job[]> {
+    const query = (await this.pageQuery(q))?.selectAll();
+    if (!query) return [];
     const wanted = q.metadata ? Object.entries(q.metadata) : [];
     if (wanted.length === 0) {
       return (await query.limit(q.limit + 1).offset(q.offset ?? 0).execute()).map(jobFromRow);
@@ -102,6 +109,26 @@ export class JobsRepository {
       if (rows.length < CHUNK) break;
     }
     return out.slice(0, q.limit + 1);
+  }
+
+  /**
+   * The page as ids and versions only (a job row is ~40 columns; decoding them
+   * is most of a list's cost): callers read the rows of the jobs whose answer
+   * they do not have at that version with `findMany`. A metadata filter reads whole rows.
+   */
+  async pageVersions(q: JobListQuery): Promise<Array<{ id: string; version: string }>> {
+    if (q.metadata) return (await this.page(q)).map((j) => ({ id: j.id, version: jobVersion(j.modifiedAt, j.status, j.currentStep) }));
+    const query = (await this.pageQuery(q))?.select(['id', 'modified_at', 'status', 'current_step']);
+    if (!query) return [];
+    const rows = await query.limit(q.limit + 1).offset(q.offset ?? 0).execute();
+    return rows.map((r) => ({ id: r.id, version: jobVersion(Number(r.modified_at), r.status, r.current_step) }));
+  }
+
+  /** Jobs of the tenant's project among `ids`, in no particular order. */
+  async findMany(tenant: Tenant, ids: string[]): Promise<Job[]> {
+    if (!ids.length) return [];
+    const rows = await this.db.selectFrom('jobs').selectAll().where('project_id', '=', tenant.projectId).where('id', 'in', ids).execute();
+    return rows.map(jobFromRow);
   }
 
   /** Jobs that use a file while they may still need it. */

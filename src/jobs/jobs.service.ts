@@ -163,6 +163,15 @@ export class JobsService {
     return this.jobs.page(q);
   }
 
+  /** The list as ids and versions, for callers that keep answers per version (JobsRepository.pageVersions). */
+  listVersions(q: JobListQuery): Promise<Array<{ id: string; version: string }>> {
+    return this.jobs.pageVersions(q);
+  }
+
+  findMany(tenant: Tenant, ids: string[]): Promise<Job[]> {
+    return this.jobs.findMany(tenant, ids);
+  }
+
   async cancel(tenant: Tenant, id: string | null): Promise<Job> {
     const job = await this.get(tenant, id);
     if (job.status === 'cancelling' || job.status === 'cancelled') return job;

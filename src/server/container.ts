@@ -26,6 +26,7 @@ import { FileSearch } from '../files/file-search.ts';
 import { SignedUrls } from '../files/signed-urls.ts';
 import { RepositoryImporter } from '../repositories/git-import.ts';
 import { JobsRepository } from '../jobs/jobs.repository.ts';
+import { JobVersions } from '../jobs/job-versions.ts';
 import { JobsService } from '../jobs/jobs.service.ts';
 import { buildLimits } from '../limits/limits.ts';
 import { BaseModels } from '../models/base-models.ts';
@@ -129,6 +130,7 @@ export function buildContainer(config: Config, store: Store, paths: DataPaths, s
   jobs.terminalHook = webhooks.outbox;
   const ctx: AppContext = { config, clock, files, uploads, jobs, events, checkpoints, catalog, modelPulls, exporter, inference, jobSearch, inputs, mirror, runner: ray?.runner ?? null, tenancy, auth, limits,
     fileSearch: new FileSearch(store.db),
+    versions: new JobVersions(store.db),
     signedUrls: new SignedUrls(store.db, config.dataDir, new PublicUrl(config.publicUrl, config.port)),
     stagingPath: (name) => blobs.stagingPath(name), webhooks: webhooks.endpoints };
   return { ctx, blobs, mirror, scheduler, uploadSweeper, executor, signals, log, tokens, runnerUrl: ray?.runnerUrl ?? null, webhookLoop: webhooks.loop };

@@ -7,6 +7,7 @@ import type { FilesService } from '../files/files.service.ts';
 import type { SignedUrls } from '../files/signed-urls.ts';
 import type { InputResolver } from '../jobs/input-resolution.ts';
 import type { JobSearch } from '../jobs/job-search.ts';
+import type { JobVersions } from '../jobs/job-versions.ts';
 import type { InferenceService } from '../inference/inference-service.ts';
 import type { Clock } from '../ids/clock.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
@@ -40,6 +41,8 @@ export interface AppContext {
   /** Mistral's job and file list filters, a dry run's input resolution and signed download links. */
   jobSearch: JobSearch;
   fileSearch: FileSearch;
+  /** What a job's answers are built from, for ETags (cheap polling). */
+  versions: JobVersions;
   inputs: InputResolver;
   signedUrls: SignedUrls;
   /** The data directory's copy in object storage (run artifacts, models, files); no-ops without one. */

@@ -52,7 +52,8 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   } else if (options.form) {
     body = options.form;
   }
-  const response = await fetch(path, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body, signal: options.signal });
+  // no-cache: the browser keeps each answer with its ETag and asks again with If-None-Match; an unchanged job answers 304, no body.
+  const response = await fetch(path, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body, signal: options.signal, cache: 'no-cache' });
   const text = await response.text();
   let parsed: unknown = null;
   try {

@@ -33,6 +33,8 @@ export interface Job {
   metadata: Record<string, string> | null;
   /** `{type, [type]: {hyperparameters}}`: a DPO job's numbers (with beta) are only here. */
   method?: { type: string } & Record<string, { hyperparameters?: Record<string, unknown> } | string>;
+  /** selftune's extension: the step reached out of the total, once training has begun. */
+  selftune_progress?: { step: number; total_steps: number } | null;
 }
 
 export interface StepMetrics {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { notModified } from '../../server/http/etag.ts';
 import { parseOrThrow } from '../../errors/zod-errors.ts';
 import { parseRecordId } from '../../ids/ids.ts';
 import type { Job } from '../../jobs/job.ts';
@@ -23,8 +24,9 @@ export function mistralJobsRoutes(app: FastifyInstance, ctx: AppContext) {
     return toJobOut(await ctx.jobs.create(command));
   });
 
-  app.get('/fine_tuning/jobs', async (request) => {
+  app.get('/fine_tuning/jobs', async (request, reply) => {
     const q = parseOrThrow(listJobsQuery, request.query);
+    if (notModified(request, reply, await ctx.versions.projectJobs(request.caller))) return reply.send();
     const { jobs, total } = await ctx.jobSearch.search({
       tenant: request.caller,
       model: q.model,
@@ -42,7 +44,11 @@ export function mistralJobsRoutes(app: FastifyInstance, ctx: AppContext) {
     return { object: 'list', data: jobs.map(toJobOut), total };
   });
 
-  app.get('/fine_tuning/jobs/:id', async (request: JobRequest) => detailed(await load(request)));
+  app.get('/fine_tuning/jobs/:id', async (request: JobRequest, reply) => {
+    const version = await ctx.versions.job(request.caller, parseRecordId('job', request.params.id), { events: true, checkpoints: true });
+    if (notModified(request, reply, version)) return reply.send();
+    return detailed(await load(request));
+  });
 
   for (const action of ['cancel', 'start'] as const) {
     app.post(`/fine_tuning/jobs/:id/${action}`, async (request: JobRequest) => {

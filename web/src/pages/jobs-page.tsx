@@ -1,9 +1,8 @@
-import { useMemo } from 'preact/hooks';
 import { api, withQuery } from '../api.ts';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { dateTime, duration, nowSeconds } from '../format.ts';
-import { ProgressCache } from '../job-progress.ts';
+import { progressOf } from '../job-progress.ts';
 import { usePoll } from '../poll.ts';
 import { navigate, useLocation } from '../router.ts';
 import { JOB_STATUSES, type Job, type List } from '../types.ts';
@@ -20,19 +19,11 @@ export function JobsPage() {
   const status = query.get('status') ?? '';
   const after = query.get('after') ?? '';
   const before = (query.get('before') ?? '').split(',').filter(Boolean);
-  const progressCache = useMemo(() => new ProgressCache(), []);
 
-  const page = usePoll(
-    async (signal) => {
-      const list = await api<List<Job>>(withQuery('/v1/fine_tuning/jobs', { limit: PAGE_SIZE, after, status }), { signal });
-      return { list, progress: await progressCache.forJobs(list.data, signal) };
-    },
-    [status, after],
-    3000,
-  );
+  const page = usePoll((signal) => api<List<Job>>(withQuery('/v1/fine_tuning/jobs', { limit: PAGE_SIZE, after, status }), { signal }), [status, after], 3000);
 
   const go = (params: Record<string, string>) => navigate(withQuery('/', params));
-  const jobs = page.data?.list.data ?? [];
+  const jobs = page.data?.data ?? [];
   const lastId = jobs.at(-1)?.id;
 
   return (
@@ -80,7 +71,7 @@ export function JobsPage() {
               </td>
               <td class="mono">{job.model}</td>
               <td>
-                <ProgressBar progress={page.data?.progress.get(job.id)} status={job.status} />
+                <ProgressBar progress={progressOf(job)} status={job.status} />
               </td>
               <td>{dateTime(job.created_at)}</td>
               <td>{duration((job.finished_at ?? nowSeconds()) - job.created_at)}</td>
@@ -93,7 +84,7 @@ export function JobsPage() {
         <button type="button" disabled={!after} onClick={() => go({ status, after: before.at(-1) ?? '', before: before.slice(0, -1).join(',') })}>
           ← Newer
         </button>
-        <button type="button" disabled={!page.data?.list.has_more || !lastId} onClick={() => go({ status, after: lastId!, before: [...before, after].filter(Boolean).join(',') })}>
+        <button type="button" disabled={!page.data?.has_more || !lastId} onClick={() => go({ status, after: lastId!, before: [...before, after].filter(Boolean).join(',') })}>
           Older →
         </button>
       </nav>
