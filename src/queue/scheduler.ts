@@ -124,6 +124,12 @@ export class Scheduler {
       try {
         await this.deps.validator.validate(job);
       } catch (err) {
+        // Cancelled (or deleted) while it was validated: the validation's own move was refused, as it should be.
+        const now = await service.get(job, job.id).catch(() => null);
+        if (now?.status !== 'validating') {
+          log.info({ jobId: job.id, status: now?.status ?? 'gone' }, `job ${job.id}: left validation while being validated`);
+          continue;
+        }
         log.error({ jobId: job.id, err }, `job ${job.id}: validation could not run`);
         const message = `Validation could not run: ${(err as Error).message}`;
         await service.moveTo(job, 'failed_validation', { error: { code: 'validation_error', message, param: null }, finishedAt: clock.nowMs() }, message, { from: ['validating'], level: 'error' })
