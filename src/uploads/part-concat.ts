@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from '../blobs/blob-store.ts';
 import { newUuid } from '../ids/ids.ts';
 
@@ -24,25 +23,21 @@ export async function concatenateParts(blobs: BlobStore, blobKeys: string[]): Pr
   const md5 = createHash('md5');
   const sha256 = createHash('sha256');
   let bytes = 0;
-  const out = createWriteStream(path);
-  // One writer for every part (a pipeline per part would pile its listeners on it); its error is kept and thrown at the next chunk.
-  let failure: Error | null = null;
-  out.on('error', (err) => (failure = err));
-  try {
+  async function* joined() {
     for (const key of blobKeys) {
       for await (const chunk of await blobs.read(key)) {
-        if (failure) throw failure;
         const bytesIn = chunk as Buffer;
         bytes += bytesIn.length;
         md5.update(bytesIn);
         sha256.update(bytesIn);
-        if (!out.write(bytesIn)) await once(out, 'drain');
+        yield bytesIn;
       }
     }
-    out.end();
-    await finished(out);
+  }
+  try {
+    // pipeline waits for the file to drain and ends it; an error on either side rejects.
+    await pipeline(joined, createWriteStream(path));
   } catch (err) {
-    out.destroy();
     await rm(path, { force: true });
     throw err;
   }
