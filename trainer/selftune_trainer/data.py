@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 
 from .errors import TrainerError
+from .protocol import log
 
 IGNORE = -100
 
@@ -171,6 +172,12 @@ def _bos(tokenizer):
 
 def _eos(tokenizer):
     return [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+
+
+def warn_skipped(sources, what):
+    """One warning naming the lines (`sources`) that `what` happened to, if any."""
+    if sources:
+        log("warn", f"{len(sources)} {what}: {describe_sources(sources)}")
 
 
 def describe_sources(sources, limit=10):

@@ -11,7 +11,7 @@ import torch
 from . import checkpoints as ckpt
 from . import object_store
 from .batches import Batcher, Layout
-from .data import describe_sources, load_file
+from .data import load_file, warn_skipped
 from .device import Device
 from .distributed import World
 from .device_probe import peak_memory_bytes
@@ -190,12 +190,8 @@ def load_datasets(spec, tokenizer):
                 groups.append(result.examples)
             else:
                 valid += result.examples
-    if truncated:
-        log("warn", f"{len(truncated)} example(s) longer than max_seq_len={spec.max_seq_len} tokens were truncated: "
-                    f"{describe_sources(truncated)}")
-    if dropped:
-        log("warn", f"{len(dropped)} example(s) have no trained tokens (e.g. every assistant message has weight 0) "
-                    f"and were skipped: {describe_sources(dropped)}")
+    warn_skipped(truncated, f"example(s) longer than max_seq_len={spec.max_seq_len} tokens were truncated")
+    warn_skipped(dropped, "example(s) have no trained tokens (e.g. every assistant message has weight 0) and were skipped")
     if not any(groups):
         raise TrainerError("invalid_training_file", "the training files contain no trainable examples")
     return groups, valid

@@ -16,10 +16,9 @@ import torch
 
 from ..batches import split_passes
 from ..errors import TrainerError
-from ..data import describe_sources
+from ..data import warn_skipped
 from ..model_setup import build_model, load_base, pad_id
 from ..packing import padded_positions
-from ..protocol import log
 from ..steps import GRAD_CLIP
 from .data import load_pair_file
 from .loss import answer_logps, dpo_loss
@@ -37,12 +36,8 @@ def dpo_recipe(spec, world):
                 pairs, cut, empty = load_pair_file(f["path"], tokenizer, spec.max_seq_len, code)
                 truncated, dropped = truncated + cut, dropped + empty
                 (groups.append(pairs) if code == "invalid_training_file" else valid.extend(pairs))
-        if truncated:
-            log("warn", f"{len(truncated)} pair(s) longer than max_seq_len={spec.max_seq_len} tokens were truncated: "
-                        f"{describe_sources(truncated)}")
-        if dropped:
-            log("warn", f"{len(dropped)} pair(s) had an answer cut away entirely by max_seq_len and were skipped: "
-                        f"{describe_sources(dropped)}")
+        warn_skipped(truncated, f"pair(s) longer than max_seq_len={spec.max_seq_len} tokens were truncated")
+        warn_skipped(dropped, "pair(s) had an answer cut away entirely by max_seq_len and were skipped")
         if not any(groups):
             raise TrainerError("invalid_training_file", "the training files contain no usable preference pairs")
         loaded.update(pairs=[p for g in groups for p in g] + valid, pad=pad_id(tokenizer))
